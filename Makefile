@@ -1,0 +1,51 @@
+# The two commands of the README are `make run` and `make test`; both start with `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app conference
+# PostgreSQL used by `make test` when it answers; set TEST_DATABASE_URL= (empty) to skip it.
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_WORKERS ?= auto
+
+.PHONY: install run test lint fmt clean messages
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	$(BIN)/python -m conference.serve --host $(HOST) --port $(PORT)
+
+test: install
+	@echo "== tests on SQLite =="
+	TEST_DATABASE_URL=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+	@if [ -n "$(TEST_DATABASE_URL)" ] && $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q; \
+	else \
+		echo "== PostgreSQL at $(TEST_DATABASE_URL) does not answer: ran on SQLite only =="; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Extract every user-facing string into the catalogue template (translations live in conference/translations).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o conference/translations/messages.pot .

@@ -1,0 +1,15 @@
+"""HTTP layers, one package per area; each exposes ``bp``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from conference.blueprints import auth, events, organizer, profiles, registration
+
+    app.register_blueprint(events.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(profiles.bp)
+    app.register_blueprint(organizer.bp)

@@ -1,0 +1,151 @@
+"""The event form, shared by "New event" and the organizer's settings page."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from conference.enums import EventVisibility
+from conference.services.events import (
+    EVENT_FIELDS,
+    SLUG_MAX,
+    SLUG_MIN,
+    SLUG_RE,
+    timezone_names,
+)
+
+
+def email_syntax(_form, field) -> None:
+    """A well-formed address. Reserved domains (``.example``, ``.test``) pass, so demo
+    and test events stay editable; nothing is sent to this address by the app."""
+    try:
+        validate_email(
+            field.data,
+            check_deliverability=False,
+            globally_deliverable=False,
+            test_environment=True,
+        )
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("Enter a valid email address.")) from exc
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Event name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Web address"),
+        validators=[
+            Optional(),
+            Length(min=SLUG_MIN, max=SLUG_MAX),
+            Regexp(
+                SLUG_RE,
+                message=_l("Use lower-case letters, digits and single dashes, e.g. “summit-2026”."),
+            ),
+        ],
+        filters=[lambda value: value.strip().lower() if value else value],
+        description=_l(
+            "The event's page will be at /e/this-address/. Leave it empty to make one "
+            "from the name."
+        ),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=20000)],
+        description=_l("Shown on the public page. Markdown: **bold**, *italic*, lists, links."),
+    )
+    organizer_text = TextAreaField(
+        _l("About the organizer"),
+        validators=[Length(max=5000)],
+        description=_l("Who runs the event and how to reach the team. Markdown."),
+    )
+    contact_email = EmailField(
+        _l("Contact email"),
+        validators=[Optional(), Length(max=254), email_syntax],
+        description=_l("Participants and visitors write here with questions."),
+    )
+    starts_on = DateField(_l("First day"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    timezone = SelectField(
+        _l("Time zone"),
+        default="UTC",
+        validators=[DataRequired()],
+        description=_l("Every time of the event is shown in this zone."),
+    )
+    venue = StringField(_l("Venue"), validators=[Length(max=200)])
+    city = StringField(_l("City"), validators=[Length(max=120)])
+    country = StringField(_l("Country"), validators=[Length(max=120)])
+    visibility = SelectField(
+        _l("Who can find the event"),
+        choices=[
+            SelectChoice(
+                EventVisibility.public.value,
+                _l("Public: listed on the home page and in search engines"),
+            ),
+            SelectChoice(
+                EventVisibility.invitation.value,
+                _l("Invitation only: unlisted; registering needs an invitation code"),
+            ),
+        ],
+        default=EventVisibility.public.value,
+    )
+    registration_open = BooleanField(_l("Registration is open"), default=True)
+    approval_required = BooleanField(
+        _l("Organizers approve each registration"),
+        description=_l("New registrations wait as pending until an organizer approves them."),
+    )
+    networking_after_event = BooleanField(
+        _l("Networking stays open after the event"),
+        default=True,
+        description=_l("Participants keep the directory and messages after the last day."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [
+            SelectChoice(name, name.replace("_", " ")) for name in timezone_names()
+        ]
+
+    def validate_ends_on(self, field) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+
+    def event_fields(self) -> dict:
+        """The typed values, as ``conference.services.events`` takes them."""
+        return {name: getattr(self, name).data for name in EVENT_FIELDS}
+
+
+class CreateEventForm(EventForm):
+    suggested_lists = BooleanField(
+        _l("Start with the suggested lists"),
+        default=True,
+        description=_l(
+            "Common industries, regions, job roles, topics and two ticket types "
+            "(Standard, VIP). You can edit them afterwards."
+        ),
+    )
+
+
+class EditEventForm(EventForm):
+    slug = StringField(
+        _l("Web address"),
+        validators=[
+            DataRequired(),
+            Length(min=SLUG_MIN, max=SLUG_MAX),
+            Regexp(
+                SLUG_RE,
+                message=_l("Use lower-case letters, digits and single dashes, e.g. “summit-2026”."),
+            ),
+        ],
+        filters=[lambda value: value.strip().lower() if value else value],
+        description=_l("Changing it breaks links to the old address that people already have."),
+    )

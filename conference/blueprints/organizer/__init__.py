@@ -1,0 +1,8 @@
+"""Organizers' pages: event settings, taxonomy, ticket types, team, invitations, registrations."""
+
+from flask import Blueprint
+
+bp = Blueprint("organizer", __name__, url_prefix="/e/<slug>/manage")
+
+# The route modules attach their views to bp.
+from conference.blueprints.organizer import registrations, views  # noqa: E402,F401

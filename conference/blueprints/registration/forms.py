@@ -1,0 +1,210 @@
+"""Forms for registering, changing one's registration, and organizers' registration pages.
+
+Choices come from the event (``for_event``). The forms only check shape (a number, a
+length, something chosen); whether a chosen id belongs to the event is the service's
+rule, so a forged id gets the same refusal from every door.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+from conference.blueprints.fields import MultiCheckboxField
+from conference.enums import RegistrationStatus, TaxonomyKind
+from conference.models import Event
+from conference.services import registrations as service
+
+
+def optional_int(value) -> int | None:
+    """Coerce a submitted id; the empty "choose..." option means None."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def _term_choices(event: Event, kind: TaxonomyKind, blank: str) -> list[SelectChoice]:
+    return [SelectChoice(value="", label=blank)] + [
+        SelectChoice(value=term.id, label=term.name) for term in event.terms if term.kind == kind
+    ]
+
+
+def _topics(event: Event) -> list[SelectChoice]:
+    return [
+        SelectChoice(value=term.id, label=term.name)
+        for term in event.terms
+        if term.kind == TaxonomyKind.topic
+    ]
+
+
+class _ChoicesForm(FlaskForm):
+    """Ticket type and the event's vocabularies, shared by the forms below."""
+
+    _VOCABULARIES = (
+        ("industry", TaxonomyKind.industry),
+        ("region", TaxonomyKind.region),
+        ("job_role", TaxonomyKind.job_role),
+    )
+
+    def setup(self, event: Event) -> None:
+        """Fill the choices from ``event`` and drop questions the event does not ask."""
+        kinds = {term.kind for term in event.terms}
+        self.industry.choices = _term_choices(event, TaxonomyKind.industry, _l("Choose…"))
+        self.region.choices = _term_choices(event, TaxonomyKind.region, _l("Choose…"))
+        self.job_role.choices = _term_choices(event, TaxonomyKind.job_role, _l("Choose…"))
+        self.interests.choices = _topics(event)
+        for name, kind in self._VOCABULARIES:
+            if kind not in kinds:
+                delattr(self, name)
+        if TaxonomyKind.topic not in kinds:
+            del self.interests
+
+    def value(self, name: str, default=None):
+        """A field's data, or ``default`` when the form does not have that field."""
+        field = self._fields.get(name)
+        return default if field is None else field.data
+
+    def choices(self) -> dict:
+        """The chosen ids, as the service functions take them."""
+        return {
+            "ticket_type_id": self.value("ticket_type"),
+            "industry_id": self.value("industry"),
+            "region_id": self.value("region"),
+            "job_role_id": self.value("job_role"),
+            "interest_ids": self.value("interests", []) or [],
+        }
+
+
+def _at_least_one(form, field) -> None:
+    if not field.data:
+        raise ValidationError(_l("Choose at least one interest."))
+
+
+class RegistrationForm(_ChoicesForm):
+    """Registering for an event, and a participant changing their registration."""
+
+    ticket_type = RadioField(
+        _l("Ticket"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose a ticket."))],
+    )
+    company = StringField(
+        _l("Company or organization"), validators=[Length(max=service.COMPANY_MAX)]
+    )
+    job_title = StringField(_l("Job title"), validators=[Length(max=service.JOB_TITLE_MAX)])
+    industry = SelectField(
+        _l("Industry"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose your industry."))],
+    )
+    region = SelectField(
+        _l("Region"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose your region."))],
+    )
+    job_role = SelectField(
+        _l("Job role"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose your job role."))],
+    )
+    interests = MultiCheckboxField(
+        _l("Interests"), coerce=int, validate_choice=False, validators=[_at_least_one]
+    )
+    code = StringField(
+        _l("Invitation code"),
+        description=_l("The code from your invitation email; capitals do not matter."),
+        validators=[Length(max=32)],
+    )
+
+    @classmethod
+    def for_event(cls, event: Event, *, ask_code: bool, **kwargs) -> RegistrationForm:
+        """The form for ``event``; ``ask_code`` keeps the invitation code field."""
+        form = cls(**kwargs)
+        form.setup(event)
+        if not event.ticket_types:
+            del form.ticket_type
+        if not ask_code:
+            del form.code
+        elif not event.is_public:
+            form.code.validators = [
+                InputRequired(message=_l("This event is by invitation: enter your code.")),
+                Length(max=32),
+            ]
+            form.code.flags.required = True
+        return form
+
+
+def _status_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(value=status.value, label=service.status_label(status))
+        for status in RegistrationStatus
+    ]
+
+
+class OrganizerRegistrationForm(_ChoicesForm):
+    """An organizer's edit of one registration; every answer may be left empty."""
+
+    status = SelectField(_l("Status"), validators=[InputRequired()])
+    ticket_type = SelectField(_l("Ticket"), coerce=optional_int, validate_choice=False)
+    industry = SelectField(_l("Industry"), coerce=optional_int, validate_choice=False)
+    region = SelectField(_l("Region"), coerce=optional_int, validate_choice=False)
+    job_role = SelectField(_l("Job role"), coerce=optional_int, validate_choice=False)
+    interests = MultiCheckboxField(_l("Interests"), coerce=int, validate_choice=False)
+    organizer_note = TextAreaField(
+        _l("Note to the person"),
+        description=_l(
+            "Shown on their registration page and included in the email when the status changes."
+        ),
+        validators=[Optional(), Length(max=service.NOTE_MAX)],
+    )
+
+    @classmethod
+    def for_event(cls, event: Event, **kwargs) -> OrganizerRegistrationForm:
+        form = cls(**kwargs)
+        form.setup(event)
+        form.status.choices = _status_choices()
+        form.ticket_type.choices = [SelectChoice(value="", label=_l("No ticket"))] + [
+            SelectChoice(value=ticket.id, label=ticket.name) for ticket in event.ticket_types
+        ]
+        if not event.ticket_types:
+            del form.ticket_type
+        return form
+
+
+BULK_ACTIONS = ("approved", "declined", "cancelled")
+
+
+class BulkDecisionForm(FlaskForm):
+    """Approve, decline or cancel the rows ticked in the organizer's table.
+
+    Declining and cancelling first show a confirmation page (``confirmed`` empty) where
+    the organizer may add a note for the people concerned.
+    """
+
+    registration_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    action = StringField(validators=[InputRequired(), AnyOf(BULK_ACTIONS)])
+    note = TextAreaField(
+        _l("Note to the people concerned (optional)"),
+        description=_l("Included in the email each of them receives."),
+        validators=[Optional(), Length(max=service.NOTE_MAX)],
+    )
+    confirmed = HiddenField()
+    return_to = HiddenField()
+
+
+class CancelForm(FlaskForm):
+    """The confirmation step of cancelling one's own registration (CSRF only)."""

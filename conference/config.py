@@ -1,0 +1,92 @@
+"""Settings read from environment variables, with embedded defaults.
+
+Everything works with no environment at all: SQLite and the secret key live in
+``instance/``, mail is written to ``instance/outbox`` as .eml files. Production
+sets ``DATABASE_URL`` (PostgreSQL through psycopg 3), ``REDIS_URL`` and SMTP.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """Return ``SECRET_KEY`` from the environment, else one generated once and kept."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def normalize_database_url(url: str) -> str:
+    """Make a ``postgres://`` or ``postgresql://`` URL use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config() -> dict:
+    """Build the Flask config mapping from the environment."""
+    instance = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance")).resolve()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'conference.db'}"
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "REDIS_URL": redis_url,
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        #: Largest request body; photos and materials are checked again on their own.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        "MAX_PHOTO_BYTES": int(os.environ.get("MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", str(instance / "outbox")),
+        "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
+        "MAIL_PORT": int(os.environ.get("SMTP_PORT", 587)),
+        "MAIL_USERNAME": os.environ.get("SMTP_USER") or None,
+        "MAIL_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("SMTP_STARTTLS", True),
+        "MAIL_USE_SSL": _bool("SMTP_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_FROM", "Conference <no-reply@localhost>"),
+        #: Who may create events: "verified" (any verified account) or "allowed".
+        "EVENT_CREATION": os.environ.get("EVENT_CREATION", "verified"),
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SECURE_COOKIES", False),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["en", "ru", "ja"],
+        #: argon2 parameters, a name from ``argon2.profiles``.
+        "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", 2 * 24 * 3600)),
+        "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", 3600)),
+        "DIRECTORY_PAGE_SIZE": 24,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,240 @@
+"""Every "may this person see or do this" rule, in one place.
+
+Views, socket handlers and the API all ask ``can(user, action, obj)``. Rules
+are deny-by-default: an action with no rule is refused. ``user`` may be
+anonymous (Flask-Login's ``AnonymousUserMixin``) or ``None``.
+
+What a person is in an event (registration status, roles) is loaded once per
+application context and cached on ``flask.g``, so a page that asks many
+questions costs a couple of queries, and every socket event (which gets its
+own context) sees fresh data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+
+from conference.enums import EventRoleKind, RegistrationStatus
+from conference.extensions import db
+from conference.models import Event, EventRole, Registration, User
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one person is in one event."""
+
+    status: RegistrationStatus | None = None
+    roles: frozenset[EventRoleKind] = field(default_factory=frozenset)
+    platform_admin: bool = False
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.platform_admin or EventRoleKind.organizer in self.roles
+
+    @property
+    def is_participant(self) -> bool:
+        """Approved participants and the event's staff see participants-only content."""
+        return self.status == RegistrationStatus.approved or self.is_organizer or bool(self.roles)
+
+
+NOBODY = Standing()
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def standing(user, event: Event) -> Standing:
+    """Return (and cache for this context) what ``user`` is in ``event``."""
+    if not _signed_in(user):
+        return NOBODY
+    cache: dict | None = None
+    if has_app_context():
+        cache = g.setdefault("_standings", {})
+        key = (user.id, event.id)
+        if key in cache:
+            return cache[key]
+    status = db.session.scalar(
+        sa.select(Registration.status).where(
+            Registration.event_id == event.id, Registration.user_id == user.id
+        )
+    )
+    roles = frozenset(
+        db.session.scalars(
+            sa.select(EventRole.role).where(
+                EventRole.event_id == event.id, EventRole.user_id == user.id
+            )
+        )
+    )
+    result = Standing(status=status, roles=roles, platform_admin=user.is_platform_admin)
+    if cache is not None:
+        cache[(user.id, event.id)] = result
+    return result
+
+
+def forget_standing(user_id: int | None = None, event_id: int | None = None) -> None:
+    """Drop cached standings after a change within the same request."""
+    if has_app_context() and "_standings" in g:
+        g._standings.clear()
+
+
+def networking_open(event: Event, today: date | None = None) -> bool:
+    """Participants keep networking after the event only if the organizer chose so."""
+    today = today or date.today()
+    return event.networking_after_event or today <= event.ends_on
+
+
+# --- rules -----------------------------------------------------------------
+
+Rule = Callable[[User | None, object], bool]
+_RULES: dict[str, Rule] = {}
+
+
+def rule(action: str):
+    def register(fn: Rule) -> Rule:
+        if action in _RULES:
+            raise ValueError(f"duplicate rule for {action}")
+        _RULES[action] = fn
+        return fn
+
+    return register
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May ``user`` perform ``action`` on ``obj``? Unknown actions are refused."""
+    check = _RULES.get(action)
+    if check is None:
+        return False
+    return bool(check(user, obj))
+
+
+def actions() -> list[str]:
+    """Every declared action, for the permission-matrix test."""
+    return sorted(_RULES)
+
+
+@rule("platform.admin")
+def _platform_admin(user, _obj) -> bool:
+    return _signed_in(user) and user.is_platform_admin
+
+
+@rule("account.use")
+def _account_use(user, _obj) -> bool:
+    return _signed_in(user)
+
+
+@rule("event.create")
+def _event_create(user, _obj) -> bool:
+    if not _signed_in(user) or not user.is_verified:
+        return False
+    if user.is_platform_admin:
+        return True
+    mode = current_app.config.get("EVENT_CREATION", "verified")
+    return mode == "verified" or user.can_create_events
+
+
+@rule("event.view")
+def _event_view(_user, event: Event) -> bool:
+    """The landing page: name, dates, venue and description are public."""
+    return event is not None
+
+
+@rule("event.manage")
+def _event_manage(user, event: Event) -> bool:
+    return standing(user, event).is_organizer
+
+
+@rule("event.register")
+def _event_register(user, event: Event) -> bool:
+    """Signed-in, verified, registration open, and not already holding a live registration."""
+    if not _signed_in(user) or not user.is_verified or not event.registration_open:
+        return False
+    status = standing(user, event).status
+    return status is None or status in (RegistrationStatus.cancelled, RegistrationStatus.declined)
+
+
+@rule("event.participate")
+def _event_participate(user, event: Event) -> bool:
+    """Participants-only content of the event: directory, profiles, program materials."""
+    here = standing(user, event)
+    if here.is_organizer:
+        return True
+    return here.is_participant and networking_open(event)
+
+
+@rule("directory.view")
+def _directory_view(user, event: Event) -> bool:
+    return can(user, "event.participate", event)
+
+
+@rule("profile.view")
+def _profile_view(user, target: tuple[Event, User]) -> bool:
+    """See ``person``'s profile in ``event``: both take part, and the person is not hidden."""
+    event, person = target
+    if not can(user, "event.participate", event):
+        return False
+    if _signed_in(user) and user.id == person.id:
+        return True
+    theirs = standing(person, event)
+    if not theirs.is_participant:
+        return False
+    return (
+        person.profile is None
+        or person.profile.directory_visible
+        or standing(user, event).is_organizer
+    )
+
+
+@rule("profile.edit")
+def _profile_edit(user, person: User) -> bool:
+    return _signed_in(user) and user.id == person.id
+
+
+@rule("registration.cancel")
+def _registration_cancel(user, registration: Registration) -> bool:
+    return (
+        _signed_in(user)
+        and registration.user_id == user.id
+        and registration.status in (RegistrationStatus.pending, RegistrationStatus.approved)
+    )
+
+
+# --- profiles: photos ---------------------------------------------------------
+
+
+@rule("photo.view")
+def _photo_view(user, owner: User) -> bool:
+    """A photo is seen by its owner, and by whoever may see the owner's profile in at
+    least one event they share (platform admins: in any event the owner takes part in)."""
+    if not _signed_in(user) or owner is None:
+        return False
+    if user.id == owner.id:
+        return True
+
+    def events_of(person_id: int):
+        return sa.union(
+            sa.select(Registration.event_id).where(
+                Registration.user_id == person_id,
+                Registration.status == RegistrationStatus.approved,
+            ),
+            sa.select(EventRole.event_id).where(EventRole.user_id == person_id),
+        )
+
+    query = sa.select(Event).where(Event.id.in_(events_of(owner.id)))
+    if not user.is_platform_admin:
+        query = query.where(Event.id.in_(events_of(user.id)))
+    return any(can(user, "profile.view", (event, owner)) for event in db.session.scalars(query))
+
+
+# --- registrations (registration blueprint, organizer's registrations pages) ---
+
+
+@rule("registration.edit")
+def _registration_edit(user, registration: Registration) -> bool:
+    """A person changes their own registration while it is pending or approved."""
+    return _signed_in(user) and registration.user_id == user.id and registration.is_active

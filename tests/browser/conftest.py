@@ -1,0 +1,105 @@
+"""A live server on its own database and a headless system Chromium driven by Playwright.
+
+The server runs in a thread of the test process on a port of its own, with a
+database separate from the per-test transactions of the other tests; each
+browser test starts from a freshly seeded small demo event.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from conference.extensions import db
+from tests.conftest import _database_url, _drop_database, make_test_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+class LiveServer:
+    def __init__(self, app, root: Path):
+        self.app = app
+        self.root = root
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+    @property
+    def outbox(self) -> Path:
+        return Path(self.app.config["MAIL_OUTBOX"])
+
+    def reset_database(self) -> None:
+        """Empty every table (children first) so each test starts the same way."""
+        with self.app.app_context(), db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(sa.delete(table))
+        for eml in self.outbox.glob("*.eml"):
+            eml.unlink()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, worker_id_safe):
+    root = tmp_path_factory.mktemp("live")
+    url = _database_url(root, f"live_{worker_id_safe}")
+    app = make_test_app(root, url, SERVER_NAME=None, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        upgrade()
+    server = LiveServer(app, root)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+    _drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, request):
+    """A fresh browser context (no cookies) on a freshly reset database."""
+    live_server.reset_database()
+    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        shots = Path("test-artifacts")
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,124 @@
+"""Every page of an event against every identity of the permission matrix.
+
+Area tests check the details; this one guards the whole surface: each GET
+endpoint of the app is listed here with what each identity must get, and a
+new endpoint that is not listed fails ``test_every_endpoint_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conference.extensions import db
+from conference.models import Registration
+from tests.conftest import IDENTITIES
+
+LOGIN = "login"  # a redirect to the login page
+OK = 200
+DENIED = 403
+PARTICIPANTS_ONLY = "participants-only"  # 403 with the participants-only page
+
+STAFF = {"organizer": OK}
+PARTICIPANTS = {"attendee": OK, "speaker": OK, "sponsor_staff": OK, "organizer": OK}
+
+
+def _expect(default, anonymous=LOGIN, **overrides):
+    table = {name: default for name in IDENTITIES}
+    table["anonymous"] = anonymous
+    table.update(overrides)
+    return table
+
+
+ORGANIZER_ONLY = _expect(DENIED, **STAFF)
+PARTICIPANTS_ONLY_PAGE = _expect(PARTICIPANTS_ONLY, anonymous=PARTICIPANTS_ONLY, **PARTICIPANTS)
+SIGNED_IN = _expect(OK)
+PUBLIC = _expect(OK, anonymous=OK)
+
+
+def _attendee_registration_id(event, attendee) -> int:
+    return db.session.scalar(
+        db.select(Registration.id).where(
+            Registration.event_id == event.id, Registration.user_id == attendee.id
+        )
+    )
+
+
+MATRIX = {
+    "events.home": ("/", PUBLIC),
+    "events.landing": ("/e/{slug}/", PUBLIC),
+    "events.sitemap": ("/sitemap.xml", PUBLIC),
+    "profiles.directory": ("/e/{slug}/people/", PARTICIPANTS_ONLY_PAGE),
+    "profiles.person": ("/e/{slug}/people/{attendee_id}", PARTICIPANTS_ONLY_PAGE),
+    "organizer.dashboard": ("/e/{slug}/manage/", ORGANIZER_ONLY),
+    "organizer.edit": ("/e/{slug}/manage/edit", ORGANIZER_ONLY),
+    "organizer.taxonomy": ("/e/{slug}/manage/taxonomy", ORGANIZER_ONLY),
+    "organizer.ticket_types": ("/e/{slug}/manage/ticket-types", ORGANIZER_ONLY),
+    "organizer.team": ("/e/{slug}/manage/team", ORGANIZER_ONLY),
+    "organizer.invitations": ("/e/{slug}/manage/invitations", ORGANIZER_ONLY),
+    "organizer.registrations": ("/e/{slug}/manage/registrations", ORGANIZER_ONLY),
+    "organizer.registrations_export": ("/e/{slug}/manage/registrations.csv", ORGANIZER_ONLY),
+    "organizer.registration_edit": (
+        "/e/{slug}/manage/registrations/{registration_id}",
+        ORGANIZER_ONLY,
+    ),
+    "events.create": ("/events/new", SIGNED_IN),
+    "auth.account": ("/account", SIGNED_IN),
+    "profiles.edit": ("/me/profile", SIGNED_IN),
+    "registration.mine": ("/me/events", SIGNED_IN),
+}
+
+#: Endpoints checked in their area's tests rather than here, and why.
+ELSEWHERE = {
+    "static": "public files",
+    "auth.login": "public form (tests/http/test_auth.py)",
+    "auth.signup": "public form (tests/http/test_auth.py)",
+    "auth.reset_request": "public form (tests/http/test_auth.py)",
+    "auth.reset_password": "needs an emailed token (tests/http/test_auth.py)",
+    "auth.verify": "needs an emailed token (tests/http/test_auth.py)",
+    "auth.confirm_email": "needs an emailed token (tests/http/test_auth.py)",
+    "auth.logout": "POST only (tests/http/test_auth.py)",
+    "auth.resend_verification": "POST only (tests/http/test_auth.py)",
+    "auth.change_email": "POST only (tests/http/test_auth.py)",
+    "auth.change_password": "POST only (tests/http/test_auth.py)",
+    "auth.change_language": "POST only (tests/http/test_auth.py)",
+    "organizer.registrations_bulk": "POST only (tests/http/test_organizer_registrations.py)",
+    "profiles.photo": "needs an uploaded photo (tests/http/test_profiles.py)",
+    "registration.register": "depends on the person's registration (test_registration.py)",
+    "registration.detail": "the person's own registration (test_registration.py)",
+    "registration.edit": "the person's own registration (test_registration.py)",
+    "registration.cancel": "the person's own registration (test_registration.py)",
+}
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() - ELSEWHERE.keys() == set()
+    assert (MATRIX.keys() | ELSEWHERE.keys()) - endpoints == set()
+
+
+@pytest.mark.parametrize("identity", IDENTITIES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_endpoint_answers_each_identity(
+    endpoint, identity, client, as_identity, event, attendee, organizer
+):
+    template, expected = MATRIX[endpoint]
+    url = template.format(
+        slug=event.slug,
+        attendee_id=attendee.id,
+        registration_id=_attendee_registration_id(event, attendee),
+    )
+    as_identity(identity)
+
+    response = client.get(url)
+
+    want = expected[identity]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    elif want == PARTICIPANTS_ONLY:
+        assert response.status_code == 403
+        body = response.get_data(as_text=True)
+        assert "visible to registered participants only" in body
+        assert attendee.display_name not in body
+    else:
+        assert response.status_code == want
