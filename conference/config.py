@@ -56,8 +56,21 @@ def load_config() -> dict:
         "REDIS_URL": redis_url,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
         #: Largest request body; photos and materials are checked again on their own.
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)),
         "MAX_PHOTO_BYTES": int(os.environ.get("MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
+        #: Largest session material file.
+        "MATERIAL_MAX_BYTES": int(os.environ.get("MATERIAL_MAX_BYTES", 50 * 1024 * 1024)),
+        #: Material types accepted, checked on the file's content (comma-separated MIME types).
+        "MATERIAL_TYPES": os.environ.get(
+            "MATERIAL_TYPES",
+            "application/pdf,"
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+            "application/vnd.oasis.opendocument.presentation,"
+            "application/vnd.oasis.opendocument.text,"
+            "image/png,image/jpeg,image/webp,text/plain,text/csv,application/zip",
+        ).split(","),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", str(instance / "outbox")),
         "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
         "MAIL_PORT": int(os.environ.get("SMTP_PORT", 587)),

@@ -41,3 +41,25 @@ class MessagePolicy(StrEnum):
     participants = "participants"
     contacts = "contacts"
     nobody = "nobody"
+
+
+class SessionFormat(StrEnum):
+    talk = "talk"
+    panel = "panel"
+    workshop = "workshop"
+    keynote = "keynote"
+    break_ = "break"
+
+
+class MaterialKind(StrEnum):
+    file = "file"
+    link = "link"
+
+
+class ActivityKind(StrEnum):
+    """What participants do; reports count these."""
+
+    bookmark = "bookmark"
+    unbookmark = "unbookmark"
+    session_view = "session_view"
+    material_download = "material_download"

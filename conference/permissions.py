@@ -21,7 +21,7 @@ from flask import current_app, g, has_app_context
 
 from conference.enums import EventRoleKind, RegistrationStatus
 from conference.extensions import db
-from conference.models import Event, EventRole, Registration, User
+from conference.models import Event, EventRole, Material, ProgramSession, Registration, User
 
 
 @dataclass(frozen=True)
@@ -238,3 +238,71 @@ def _photo_view(user, owner: User) -> bool:
 def _registration_edit(user, registration: Registration) -> bool:
     """A person changes their own registration while it is pending or approved."""
     return _signed_in(user) and registration.user_id == user.id and registration.is_active
+
+
+# --- the program: agenda, sessions, bookmarks, materials ------------------------
+
+
+def _is_speaker_of(user, session: ProgramSession) -> bool:
+    return _signed_in(user) and any(s.id == user.id for s in session.speakers)
+
+
+@rule("program.view")
+def _program_view(user, event: Event) -> bool:
+    """The agenda of a public event is public; an invitation-only one is for participants."""
+    return event.is_public or can(user, "event.participate", event)
+
+
+@rule("program.manage")
+def _program_manage(user, event: Event) -> bool:
+    return standing(user, event).is_organizer
+
+
+@rule("session.view")
+def _session_view(user, session: ProgramSession) -> bool:
+    """Published sessions go with the agenda; drafts only to organizers and their speakers."""
+    event = session.event
+    if session.published:
+        return can(user, "program.view", event)
+    return standing(user, event).is_organizer or _is_speaker_of(user, session)
+
+
+@rule("session.bookmark")
+def _session_bookmark(user, session: ProgramSession) -> bool:
+    return session.published and can(user, "event.participate", session.event)
+
+
+@rule("agenda.mine")
+def _agenda_mine(user, event: Event) -> bool:
+    return can(user, "event.participate", event)
+
+
+@rule("material.view")
+def _material_view(user, material: Material) -> bool:
+    """Materials are for participants, unless an organizer made one public."""
+    session = material.session
+    if not can(user, "session.view", session):
+        return False
+    if material.is_public and session.published:
+        return True
+    return can(user, "event.participate", session.event) or _is_speaker_of(user, session)
+
+
+@rule("material.upload")
+def _material_upload(user, session: ProgramSession) -> bool:
+    """The session's speakers and the event's organizers attach materials."""
+    return standing(user, session.event).is_organizer or _is_speaker_of(user, session)
+
+
+@rule("material.delete")
+def _material_delete(user, material: Material) -> bool:
+    session = material.session
+    if standing(user, session.event).is_organizer:
+        return True
+    return _is_speaker_of(user, session) and material.uploaded_by_id == user.id
+
+
+@rule("material.publish")
+def _material_publish(user, material: Material) -> bool:
+    """Only organizers open a material to everyone."""
+    return standing(user, material.session.event).is_organizer

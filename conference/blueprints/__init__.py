@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from conference.blueprints import auth, events, organizer, profiles, registration
+    from conference.blueprints import auth, events, organizer, profiles, program, registration
 
     app.register_blueprint(events.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(profiles.bp)
     app.register_blueprint(organizer.bp)
+    app.register_blueprint(program.bp)

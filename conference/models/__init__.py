@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per domain; importing this package registers them all."""
 
+from conference.models.activity import Activity
 from conference.models.events import (
     Event,
     EventRole,
@@ -10,15 +11,32 @@ from conference.models.events import (
     registration_interests,
 )
 from conference.models.people import Profile, User
+from conference.models.program import (
+    Bookmark,
+    Material,
+    ProgramSession,
+    Room,
+    Track,
+    session_speakers,
+    session_topics,
+)
 
 __all__ = [
+    "Activity",
+    "Bookmark",
     "Event",
     "EventRole",
     "InvitationCode",
+    "Material",
     "Profile",
+    "ProgramSession",
     "Registration",
+    "Room",
     "TaxonomyTerm",
     "TicketType",
+    "Track",
     "User",
     "registration_interests",
+    "session_speakers",
+    "session_topics",
 ]

@@ -1,0 +1,3 @@
+"""Routes."""
+
+from conference.blueprints.organizer import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes."""
+
+from conference.blueprints.program import bp  # noqa: F401
