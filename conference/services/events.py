@@ -38,6 +38,7 @@ from conference.models.types import utcnow
 from conference.permissions import forget_standing
 from conference.services import ServiceError
 from conference.services.accounts import find_by_email
+from conference.services.registrations import active_by_ticket_type
 from conference.services.search import apply_search_keys
 
 #: Vocabularies offered when an event is created with "start with the suggested lists";
@@ -399,14 +400,7 @@ def event_stats(event: Event) -> EventStats:
         .group_by(Registration.status)
     ):
         by_status[status] = count
-    active = (RegistrationStatus.pending, RegistrationStatus.approved)
-    per_ticket = dict(
-        db.session.execute(
-            sa.select(Registration.ticket_type_id, sa.func.count())
-            .where(Registration.event_id == event.id, Registration.status.in_(active))
-            .group_by(Registration.ticket_type_id)
-        ).all()
-    )
+    per_ticket = active_by_ticket_type(event)
     by_ticket_type: list[tuple[TicketType | None, int]] = [
         (ticket, per_ticket.get(ticket.id, 0)) for ticket in event.ticket_types
     ]

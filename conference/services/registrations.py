@@ -215,15 +215,20 @@ def _claim_place(ticket_type: TicketType | None, registration: Registration | No
         )
 
 
-def places_left(event: Event) -> dict[int, int | None]:
-    """Places left per ticket type of ``event``; None where there is no limit."""
-    taken = dict(
+def active_by_ticket_type(event: Event) -> dict[int | None, int]:
+    """Active registrations of ``event`` per ticket type id (None: without a ticket type)."""
+    return dict(
         db.session.execute(
             sa.select(Registration.ticket_type_id, sa.func.count(Registration.id))
             .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE))
             .group_by(Registration.ticket_type_id)
         ).all()
     )
+
+
+def places_left(event: Event) -> dict[int, int | None]:
+    """Places left per ticket type of ``event``; None where there is no limit."""
+    taken = active_by_ticket_type(event)
     return {
         t.id: None if t.capacity is None else max(t.capacity - taken.get(t.id, 0), 0)
         for t in event.ticket_types

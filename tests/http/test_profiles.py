@@ -49,6 +49,15 @@ def form(**overrides) -> dict:
     return data
 
 
+def post_with_photo(client, content: bytes, filename: str, **fields):
+    """Save the profile form with ``content`` uploaded as the file ``filename``."""
+    return client.post(
+        "/me/profile",
+        data=form(photo=(io.BytesIO(content), filename), **fields),
+        content_type="multipart/form-data",
+    )
+
+
 @pytest.fixture
 def target(event):
     """The person whose page and photo the matrix looks at."""
@@ -142,11 +151,7 @@ def test_edit_profile_refuses_too_long_input(client, attendee, login):
 def test_edit_profile_accepts_a_png_photo(client, attendee, login):
     login(attendee)
 
-    response = client.post(
-        "/me/profile",
-        data=form(photo=(io.BytesIO(png()), "me.png")),
-        content_type="multipart/form-data",
-    )
+    response = post_with_photo(client, png(), "me.png")
 
     assert response.status_code == 302
     stored = photo_path(attendee.profile.photo)
@@ -157,11 +162,7 @@ def test_edit_profile_accepts_a_png_photo(client, attendee, login):
 def test_edit_profile_refuses_a_text_file_named_jpg(client, attendee, login):
     login(attendee)
 
-    response = client.post(
-        "/me/profile",
-        data=form(headline="Typed", photo=(io.BytesIO(b"not an image at all"), "me.jpg")),
-        content_type="multipart/form-data",
-    )
+    response = post_with_photo(client, b"not an image at all", "me.jpg", headline="Typed")
 
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -177,13 +178,8 @@ def test_edit_profile_refuses_an_oversized_photo(app, client, attendee, login, m
     noisy = Image.effect_noise((300, 300), 80).convert("RGB")
     data = io.BytesIO()
     noisy.save(data, "PNG")
-    data.seek(0)
 
-    response = client.post(
-        "/me/profile",
-        data=form(photo=(data, "big.png")),
-        content_type="multipart/form-data",
-    )
+    response = post_with_photo(client, data.getvalue(), "big.png")
 
     assert response.status_code == 200
     assert "The photo is too large" in response.get_data(as_text=True)
@@ -194,11 +190,7 @@ def test_edit_profile_refuses_an_oversized_photo(app, client, attendee, login, m
 def test_edit_profile_refuses_other_file_extensions(client, attendee, login):
     login(attendee)
 
-    response = client.post(
-        "/me/profile",
-        data=form(photo=(io.BytesIO(png()), "me.exe")),
-        content_type="multipart/form-data",
-    )
+    response = post_with_photo(client, png(), "me.exe")
 
     assert response.status_code == 200
     assert "Choose a JPEG, PNG, GIF or WebP image." in response.get_data(as_text=True)

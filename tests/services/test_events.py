@@ -146,24 +146,18 @@ def test_rename_term_to_taken_name_refused(event):
     assert exc.value.code == "term_name_taken"
 
 
-def test_move_term_swaps_with_neighbour(event):
-    term = factories.term(event, "job_role", "Founder")
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Founder", ["CTO", "Founder", "Engineer"]),
+        ("CTO", ["CTO", "Engineer", "Founder"]),
+    ],
+    ids=["swaps_with_neighbour", "at_top_stays"],
+)
+def test_move_term_up(event, name, expected):
+    term = factories.term(event, "job_role", name)
     service.move_term(term, -1)
-    assert [t.name for t in service.terms_of(event, TaxonomyKind.job_role)] == [
-        "CTO",
-        "Founder",
-        "Engineer",
-    ]
-
-
-def test_move_term_at_top_stays(event):
-    term = factories.term(event, "job_role", "CTO")
-    service.move_term(term, -1)
-    assert [t.name for t in service.terms_of(event, TaxonomyKind.job_role)] == [
-        "CTO",
-        "Engineer",
-        "Founder",
-    ]
+    assert [t.name for t in service.terms_of(event, TaxonomyKind.job_role)] == expected
 
 
 def test_delete_term_in_use_needs_confirmation(event, attendee):

@@ -60,9 +60,10 @@ def _confirm_field(other: str) -> PasswordField:
     )
 
 
-def _current_password_field() -> PasswordField:
+def _current_password_field(label) -> PasswordField:
+    """A password the account already has (logging in, confirming a change): no minimum."""
     return PasswordField(
-        _l("Current password"),
+        label,
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
@@ -84,11 +85,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     # No format check: an address that was valid when the account was made must still work.
     email = _email_field(_l("Email"), autocomplete="username", strict=False)
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password_field(_l("Password"))
     remember = BooleanField(_l("Remember me"))
 
 
@@ -102,14 +99,14 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = _current_password_field()
+    current_password = _current_password_field(_l("Current password"))
     new_password = _new_password_field(_l("New password"))
     confirm = _confirm_field("new_password")
 
 
 class ChangeEmailForm(FlaskForm):
     new_email = _email_field(_l("New email"))
-    current_password = _current_password_field()
+    current_password = _current_password_field(_l("Current password"))
 
 
 class LanguageForm(FlaskForm):

@@ -74,6 +74,12 @@ def _back(default: str) -> str:
     return default
 
 
+def _link_failed(kind: str, exc: ServiceError):
+    """Roll back and explain why an emailed link (``verify``, ``reset``, ``email``) failed."""
+    db.session.rollback()
+    return render_template("auth/link_failed.html", kind=kind, reason=exc.message), 400
+
+
 def _log_in_again(user) -> None:
     """Log this session in with the account's new session nonce, keeping "remember me"."""
     cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -118,8 +124,7 @@ def verify(token: str):
     try:
         user = accounts.verify_email(token)
     except ServiceError as exc:
-        db.session.rollback()
-        return render_template("auth/link_failed.html", kind="verify", reason=exc.message), 400
+        return _link_failed("verify", exc)
     db.session.commit()
     flash(_("Thank you: your email address %(email)s is confirmed.", email=user.email), "success")
     return redirect(_home())
@@ -194,8 +199,7 @@ def reset_password(token: str):
     try:
         user = accounts.check_reset_token(token)
     except ServiceError as exc:
-        db.session.rollback()
-        return render_template("auth/link_failed.html", kind="reset", reason=exc.message), 400
+        return _link_failed("reset", exc)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -296,8 +300,7 @@ def confirm_email(token: str):
     try:
         user = accounts.confirm_email_change(token)
     except ServiceError as exc:
-        db.session.rollback()
-        return render_template("auth/link_failed.html", kind="email", reason=exc.message), 400
+        return _link_failed("email", exc)
     db.session.commit()
     flash(_("Your account's email is now %(email)s.", email=user.email), "success")
     if current_user.is_authenticated and current_user.id == user.id:

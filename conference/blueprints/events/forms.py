@@ -40,12 +40,12 @@ def email_syntax(_form, field) -> None:
         raise ValidationError(_l("Enter a valid email address.")) from exc
 
 
-class EventForm(FlaskForm):
-    name = StringField(_l("Event name"), validators=[DataRequired(), Length(max=200)])
-    slug = StringField(
+def _slug_field(presence, description) -> StringField:
+    """The event's web address; ``presence`` says whether it may be left empty."""
+    return StringField(
         _l("Web address"),
         validators=[
-            Optional(),
+            presence,
             Length(min=SLUG_MIN, max=SLUG_MAX),
             Regexp(
                 SLUG_RE,
@@ -53,7 +53,15 @@ class EventForm(FlaskForm):
             ),
         ],
         filters=[lambda value: value.strip().lower() if value else value],
-        description=_l(
+        description=description,
+    )
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Event name"), validators=[DataRequired(), Length(max=200)])
+    slug = _slug_field(
+        Optional(),
+        _l(
             "The event's page will be at /e/this-address/. Leave it empty to make one "
             "from the name."
         ),
@@ -136,16 +144,7 @@ class CreateEventForm(EventForm):
 
 
 class EditEventForm(EventForm):
-    slug = StringField(
-        _l("Web address"),
-        validators=[
-            DataRequired(),
-            Length(min=SLUG_MIN, max=SLUG_MAX),
-            Regexp(
-                SLUG_RE,
-                message=_l("Use lower-case letters, digits and single dashes, e.g. “summit-2026”."),
-            ),
-        ],
-        filters=[lambda value: value.strip().lower() if value else value],
-        description=_l("Changing it breaks links to the old address that people already have."),
+    slug = _slug_field(
+        DataRequired(),
+        _l("Changing it breaks links to the old address that people already have."),
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from conference.blueprints.common import authorize, event_or_404, form_errors_from
+from conference.blueprints.common import form_errors_from
 from conference.blueprints.organizer import bp
+from conference.blueprints.organizer.lookups import event_row_or_404, managed_event
 from conference.blueprints.registration.forms import BulkDecisionForm, OrganizerRegistrationForm
 from conference.enums import RegistrationStatus
 from conference.extensions import db
@@ -27,23 +28,6 @@ from conference.services import registrations as service
 #: The table's query-string filters, kept across pages, exports and bulk actions.
 FILTER_ARGS = ("q", "status", "ticket", "industry", "region", "role")
 STATUS_VALUES = frozenset(status.value for status in RegistrationStatus)
-
-
-def _managed_event(slug: str) -> Event:
-    event = event_or_404(slug)
-    authorize("event.manage", event)
-    return event
-
-
-def _registration_of(event: Event, registration_id: int) -> Registration:
-    registration = db.session.scalar(
-        sa.select(Registration).where(
-            Registration.id == registration_id, Registration.event_id == event.id
-        )
-    )
-    if registration is None:
-        abort(404)
-    return registration
 
 
 def _filters() -> service.RegistrationFilters:
@@ -79,7 +63,7 @@ def _return_to(event: Event, target: str | None) -> str:
 @bp.get("/registrations")
 @login_required
 def registrations(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     filters = _filters()
     page = service.registrations_page(event, filters, request.args.get("page", 1, type=int))
     return render_template(
@@ -100,7 +84,7 @@ def registrations(slug: str):
 @login_required
 def registrations_bulk(slug: str):
     """Approve at once; declining and cancelling ask for confirmation (and a note) first."""
-    event = _managed_event(slug)
+    event = managed_event(slug)
     form = BulkDecisionForm()
     back = _return_to(event, form.return_to.data)
     if not form.validate():
@@ -165,8 +149,8 @@ def registrations_bulk(slug: str):
 @bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
 @login_required
 def registration_edit(slug: str, registration_id: int):
-    event = _managed_event(slug)
-    registration = _registration_of(event, registration_id)
+    event = managed_event(slug)
+    registration = event_row_or_404(Registration, event, registration_id)
     form = OrganizerRegistrationForm.for_event(
         event,
         data={
@@ -213,7 +197,7 @@ def registration_edit(slug: str, registration_id: int):
 @bp.get("/registrations.csv")
 @login_required
 def registrations_export(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     rows = db.session.scalars(service.with_details(service.filtered(event, _filters()))).all()
     filename = f"{event.slug}-registrations-{date.today():%Y%m%d}.csv"
     return Response(

@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from conference.blueprints.common import authorize, event_or_404, form_errors_from
+from conference.blueprints.common import form_errors_from
 from conference.blueprints.events.forms import EditEventForm
 from conference.blueprints.organizer import bp
 from conference.blueprints.organizer.forms import (
@@ -22,6 +22,7 @@ from conference.blueprints.organizer.forms import (
     TermForm,
     TicketTypeForm,
 )
+from conference.blueprints.organizer.lookups import event_row_or_404, managed_event
 from conference.enums import EventRoleKind, TaxonomyKind
 from conference.extensions import db
 from conference.models import Event, EventRole, InvitationCode, TaxonomyTerm, TicketType
@@ -30,19 +31,9 @@ from conference.services import ServiceError
 from conference.services import events as event_service
 
 
-def _managed_event(slug: str) -> Event:
-    event = event_or_404(slug)
-    authorize("event.manage", event)
-    return event
-
-
 def _posted_item(model, event: Event, field: str):
     """The row of ``model`` named by the posted ``field``, which must belong to ``event``."""
-    item_id = request.form.get(field, type=int)
-    item = db.session.get(model, item_id) if item_id is not None else None
-    if item is None or item.event_id != event.id:
-        abort(404)
-    return item
+    return event_row_or_404(model, event, request.form.get(field, type=int))
 
 
 def _direction() -> int:
@@ -52,7 +43,7 @@ def _direction() -> int:
 @bp.get("/")
 @login_required
 def dashboard(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     return render_template(
         "organizer/dashboard.html",
         event=event,
@@ -64,7 +55,7 @@ def dashboard(slug: str):
 @bp.route("/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     form = EditEventForm(obj=event)
     if form.validate_on_submit():
         try:
@@ -82,16 +73,14 @@ def edit(slug: str):
 @bp.route("/taxonomy", methods=["GET", "POST"])
 @login_required
 def taxonomy(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     add_forms = {kind: TermForm(prefix=f"add-{kind.value}", formdata=None) for kind in TaxonomyKind}
     editing: TaxonomyTerm | None = None
     rename_form: TermForm | None = None
     confirm: tuple[TaxonomyTerm, int] | None = None
 
     if request.method == "GET" and (edit_id := request.args.get("edit", type=int)):
-        editing = db.session.get(TaxonomyTerm, edit_id)
-        if editing is None or editing.event_id != event.id:
-            abort(404)
+        editing = event_row_or_404(TaxonomyTerm, event, edit_id)
         rename_form = TermForm(prefix="rename", formdata=None, obj=editing)
 
     if request.method == "POST":
@@ -167,15 +156,13 @@ def _back_to_taxonomy(event: Event, kind: TaxonomyKind):
 @bp.route("/ticket-types", methods=["GET", "POST"])
 @login_required
 def ticket_types(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     add_form = TicketTypeForm(prefix="new", formdata=None)
     editing: TicketType | None = None
     edit_form: TicketTypeForm | None = None
 
     if request.method == "GET" and (edit_id := request.args.get("edit", type=int)):
-        editing = db.session.get(TicketType, edit_id)
-        if editing is None or editing.event_id != event.id:
-            abort(404)
+        editing = event_row_or_404(TicketType, event, edit_id)
         edit_form = TicketTypeForm(prefix="edit", formdata=None, obj=editing)
 
     if request.method == "POST":
@@ -236,7 +223,7 @@ def ticket_types(slug: str):
 @bp.route("/team", methods=["GET", "POST"])
 @login_required
 def team(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     form = RoleForm(formdata=None)
     if request.method == "POST":
         action = request.form.get("action")
@@ -297,7 +284,7 @@ def team(slug: str):
 @bp.route("/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     form = InvitationForm(formdata=None)
     if request.method == "POST":
         action = request.form.get("action")

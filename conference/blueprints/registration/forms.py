@@ -33,17 +33,23 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
-def _term_choices(event: Event, kind: TaxonomyKind, blank: str) -> list[SelectChoice]:
-    return [SelectChoice(value="", label=blank)] + [
-        SelectChoice(value=term.id, label=term.name) for term in event.terms if term.kind == kind
-    ]
+def _id_choice(label, required: str | None = None, field_class=SelectField) -> SelectField:
+    """A choice of one of the event's ids; the empty "choose..." option means None.
+
+    ``required`` is the message shown when nothing is chosen; without it the
+    choice may stay empty.
+    """
+    return field_class(
+        label,
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(message=required)] if required else [],
+    )
 
 
-def _topics(event: Event) -> list[SelectChoice]:
+def _term_choices(event: Event, kind: TaxonomyKind) -> list[SelectChoice]:
     return [
-        SelectChoice(value=term.id, label=term.name)
-        for term in event.terms
-        if term.kind == TaxonomyKind.topic
+        SelectChoice(value=term.id, label=term.name) for term in event.terms if term.kind == kind
     ]
 
 
@@ -59,14 +65,15 @@ class _ChoicesForm(FlaskForm):
     def setup(self, event: Event) -> None:
         """Fill the choices from ``event`` and drop questions the event does not ask."""
         kinds = {term.kind for term in event.terms}
-        self.industry.choices = _term_choices(event, TaxonomyKind.industry, _l("Choose…"))
-        self.region.choices = _term_choices(event, TaxonomyKind.region, _l("Choose…"))
-        self.job_role.choices = _term_choices(event, TaxonomyKind.job_role, _l("Choose…"))
-        self.interests.choices = _topics(event)
         for name, kind in self._VOCABULARIES:
-            if kind not in kinds:
+            if kind in kinds:
+                choices = _term_choices(event, kind)
+                self[name].choices = [SelectChoice(value="", label=_l("Choose…")), *choices]
+            else:
                 delattr(self, name)
-        if TaxonomyKind.topic not in kinds:
+        if TaxonomyKind.topic in kinds:
+            self.interests.choices = _term_choices(event, TaxonomyKind.topic)
+        else:
             del self.interests
 
     def value(self, name: str, default=None):
@@ -93,34 +100,14 @@ def _at_least_one(form, field) -> None:
 class RegistrationForm(_ChoicesForm):
     """Registering for an event, and a participant changing their registration."""
 
-    ticket_type = RadioField(
-        _l("Ticket"),
-        coerce=optional_int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose a ticket."))],
-    )
+    ticket_type = _id_choice(_l("Ticket"), _l("Choose a ticket."), field_class=RadioField)
     company = StringField(
         _l("Company or organization"), validators=[Length(max=service.COMPANY_MAX)]
     )
     job_title = StringField(_l("Job title"), validators=[Length(max=service.JOB_TITLE_MAX)])
-    industry = SelectField(
-        _l("Industry"),
-        coerce=optional_int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose your industry."))],
-    )
-    region = SelectField(
-        _l("Region"),
-        coerce=optional_int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose your region."))],
-    )
-    job_role = SelectField(
-        _l("Job role"),
-        coerce=optional_int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose your job role."))],
-    )
+    industry = _id_choice(_l("Industry"), _l("Choose your industry."))
+    region = _id_choice(_l("Region"), _l("Choose your region."))
+    job_role = _id_choice(_l("Job role"), _l("Choose your job role."))
     interests = MultiCheckboxField(
         _l("Interests"), coerce=int, validate_choice=False, validators=[_at_least_one]
     )
@@ -147,6 +134,10 @@ class RegistrationForm(_ChoicesForm):
             form.code.flags.required = True
         return form
 
+    def answers(self) -> dict:
+        """The choices and the profile answers, as the service functions take them."""
+        return {**self.choices(), "company": self.company.data, "job_title": self.job_title.data}
+
 
 def _status_choices() -> list[SelectChoice]:
     return [
@@ -159,10 +150,10 @@ class OrganizerRegistrationForm(_ChoicesForm):
     """An organizer's edit of one registration; every answer may be left empty."""
 
     status = SelectField(_l("Status"), validators=[InputRequired()])
-    ticket_type = SelectField(_l("Ticket"), coerce=optional_int, validate_choice=False)
-    industry = SelectField(_l("Industry"), coerce=optional_int, validate_choice=False)
-    region = SelectField(_l("Region"), coerce=optional_int, validate_choice=False)
-    job_role = SelectField(_l("Job role"), coerce=optional_int, validate_choice=False)
+    ticket_type = _id_choice(_l("Ticket"))
+    industry = _id_choice(_l("Industry"))
+    region = _id_choice(_l("Region"))
+    job_role = _id_choice(_l("Job role"))
     interests = MultiCheckboxField(_l("Interests"), coerce=int, validate_choice=False)
     organizer_note = TextAreaField(
         _l("Note to the person"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,6 +31,18 @@ def _initial(registration: Registration | None, code: str) -> dict:
             interests=[term.id for term in registration.interests],
         )
     return data
+
+
+def _own_registration(slug: str) -> tuple[Event, Registration]:
+    """The event of the address and the current user's registration for it.
+
+    Someone who never registered is sent to the register page instead.
+    """
+    event = event_or_404(slug)
+    registration = service.registration_of(current_user, event)
+    if registration is None:
+        abort(redirect(url_for("registration.register", slug=event.slug)))
+    return event, registration
 
 
 def _render_form(event: Event, form: RegistrationForm, registration: Registration | None = None):
@@ -67,14 +79,7 @@ def register(slug: str):
     )
     if form.validate_on_submit():
         try:
-            service.register(
-                current_user,
-                event,
-                **form.choices(),
-                company=form.company.data,
-                job_title=form.job_title.data,
-                code=form.value("code"),
-            )
+            service.register(current_user, event, **form.answers(), code=form.value("code"))
         except ServiceError as exc:
             db.session.rollback()
             form_errors_from(exc, form)
@@ -91,10 +96,7 @@ def register(slug: str):
 @bp.route("/e/<slug>/registration")
 @login_required
 def detail(slug: str):
-    event = event_or_404(slug)
-    registration = service.registration_of(current_user, event)
-    if registration is None:
-        return redirect(url_for("registration.register", slug=event.slug))
+    event, registration = _own_registration(slug)
     return render_template(
         "registration/detail.html",
         event=event,
@@ -108,21 +110,12 @@ def detail(slug: str):
 @bp.route("/e/<slug>/registration/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str):
-    event = event_or_404(slug)
-    registration = service.registration_of(current_user, event)
-    if registration is None:
-        return redirect(url_for("registration.register", slug=event.slug))
+    event, registration = _own_registration(slug)
     authorize("registration.edit", registration)
     form = RegistrationForm.for_event(event, ask_code=False, data=_initial(registration, ""))
     if form.validate_on_submit():
         try:
-            service.update_registration(
-                current_user,
-                registration,
-                **form.choices(),
-                company=form.company.data,
-                job_title=form.job_title.data,
-            )
+            service.update_registration(current_user, registration, **form.answers())
         except ServiceError as exc:
             db.session.rollback()
             form_errors_from(exc, form)
@@ -137,10 +130,7 @@ def edit(slug: str):
 @login_required
 def cancel(slug: str):
     """GET asks for confirmation; POST cancels."""
-    event = event_or_404(slug)
-    registration = service.registration_of(current_user, event)
-    if registration is None:
-        return redirect(url_for("registration.register", slug=event.slug))
+    event, registration = _own_registration(slug)
     authorize("registration.cancel", registration)
     form = CancelForm()
     if form.validate_on_submit():

@@ -1,0 +1,28 @@
+"""Loading what an organizer's view works on: the managed event and rows of that event.
+
+A row of another event is answered like a row that does not exist (404), so an
+organizer of one event learns nothing about another event's ids.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+
+from conference.blueprints.common import authorize, event_or_404
+from conference.extensions import db
+from conference.models import Event
+
+
+def managed_event(slug: str) -> Event:
+    """The event of the address, which the current user must be allowed to manage."""
+    event = event_or_404(slug)
+    authorize("event.manage", event)
+    return event
+
+
+def event_row_or_404(model, event: Event, row_id: int | None):
+    """The ``model`` row with ``row_id``, which must belong to ``event``."""
+    row = db.session.get(model, row_id) if row_id is not None else None
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
