@@ -215,6 +215,14 @@ def outsider():
 
 
 @pytest.fixture
+def platform_admin():
+    person = factories.user(name="Ada Admin")
+    person.is_platform_admin = True
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
 def other_participant(other_event):
     return factories.participant(other_event, name="Oscar Other")
 

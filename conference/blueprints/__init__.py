@@ -6,7 +6,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from conference.blueprints import auth, events, organizer, profiles, program, registration
+    from conference.blueprints import (
+        admin,
+        auth,
+        events,
+        organizer,
+        profiles,
+        program,
+        registration,
+    )
 
     app.register_blueprint(events.bp)
     app.register_blueprint(auth.bp)
@@ -14,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles.bp)
     app.register_blueprint(organizer.bp)
     app.register_blueprint(program.bp)
+    app.register_blueprint(admin.bp)

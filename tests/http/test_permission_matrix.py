@@ -65,11 +65,13 @@ MATRIX = {
     "auth.account": ("/account", SIGNED_IN),
     "profiles.edit": ("/me/profile", SIGNED_IN),
     "registration.mine": ("/me/events", SIGNED_IN),
+    "admin.accounts": ("/admin/accounts", _expect(DENIED)),
 }
 
 #: Endpoints checked in their area's tests rather than here, and why.
 ELSEWHERE = {
     "static": "public files",
+    "admin.account_update": "POST only (tests/http/test_admin.py)",
     "auth.login": "public form (tests/http/test_auth.py)",
     "auth.signup": "public form (tests/http/test_auth.py)",
     "auth.reset_request": "public form (tests/http/test_auth.py)",
