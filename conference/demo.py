@@ -3,8 +3,11 @@
 ``seed-demo`` builds a conference to try the product with: a live event in
 Berlin with a few hundred participants and a smaller upcoming one in Tokyo,
 people named in Latin, Cyrillic and Japanese scripts, and one account per
-role, all sharing the password ``demo-password``. It runs once: if the demo
-event exists it only prints the accounts again.
+role, all sharing the password ``demo-password``. Each event gets a program on
+its first two days (rooms, tracks, sessions, speakers, slides and links,
+bookmarks). It runs once: if the demo event exists it only adds a program to
+an event that has none (a database from before programs), then prints the
+accounts again.
 
 ``bench-data`` fills an event with N approved participants for the directory
 benchmark (``bench/directory.py``), with bulk inserts in chunks: 100,000
@@ -19,34 +22,51 @@ outside a request run these functions under ``force_locale("en")``.
 
 from __future__ import annotations
 
+import io
 import random
+import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import NamedTuple
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
+from PIL import Image, ImageDraw, ImageFont
 
-from conference.enums import EventRoleKind, EventVisibility, RegistrationStatus, TaxonomyKind
+from conference.enums import (
+    EventRoleKind,
+    EventVisibility,
+    RegistrationStatus,
+    SessionFormat,
+    TaxonomyKind,
+)
 from conference.extensions import db
 from conference.models import (
+    Bookmark,
     Event,
     EventRole,
     Profile,
+    ProgramSession,
     Registration,
+    Room,
     TaxonomyTerm,
     TicketType,
+    Track,
     User,
     registration_interests,
 )
 from conference.models.types import search_key, utcnow
 from conference.services import accounts
 from conference.services import events as event_service
+from conference.services import materials as material_service
+from conference.services import program as program_service
 from conference.services.search import apply_search_keys
 
 DEMO_SLUG = "northwind-2026"
@@ -528,14 +548,16 @@ def _demo_accounts(password_hash: str) -> dict[str, User]:
 
 
 def seed_demo(participants: int = 400) -> bool:
-    """Create the demo events and people unless they exist; True if it created them.
+    """Create the demo events, people and programs unless they exist; True if it wrote
+    anything (a database from before the program gets only the programs).
 
     Side effects: writes two events with vocabularies and ticket types, the demo
     accounts with their roles, ``participants`` people in Berlin and about a
-    third as many in Tokyo (some of them the same people). Flushes.
+    third as many in Tokyo (some of them the same people), and each event's
+    program (``seed_demo_programs``). Flushes.
     """
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
-        return False
+        return seed_demo_programs()
     rng = random.Random(2026)
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     people = _demo_accounts(password_hash)
@@ -634,7 +656,637 @@ def seed_demo(participants: int = 400) -> bool:
         tokyo, [crowd_ids[i] for i in travellers] + local_ids, [*tokyo_people, *locals_]
     )
     db.session.flush()
+    seed_demo_programs()
     return True
+
+
+# --- the demo program ----------------------------------------------------------------
+#
+# A two-day program on the first two days of each demo event: rooms, tracks,
+# sessions with Markdown abstracts, topics from the event's taxonomy, speakers
+# drawn from its participants, a couple of drafts, slides (small PDFs drawn with
+# Pillow) and links attached through the materials service, and bookmarks.
+
+
+class RoomSpec(NamedTuple):
+    key: str
+    name: str
+    capacity: int
+
+
+class TrackSpec(NamedTuple):
+    key: str
+    name: str
+    color: str
+    description: str
+
+
+class SessionSpec(NamedTuple):
+    """One session: ``day`` counts from the event's first day, times are local."""
+
+    day: int
+    start: str
+    minutes: int
+    room: str | None
+    track: str | None
+    format: SessionFormat
+    title: str
+    abstract: str = ""
+    topics: tuple[str, ...] = ()
+    #: How many speakers to draw from the participants.
+    speakers: int = 0
+    published: bool = True
+    #: The demo speaker account speaks first.
+    demo_speaker: bool = False
+
+
+class MaterialSpec(NamedTuple):
+    """Slides (a generated PDF) when ``url`` is empty, else a link."""
+
+    session: str
+    title: str
+    url: str = ""
+    bullets: tuple[str, ...] = ()
+    public: bool = False
+
+
+BERLIN_ROOMS = (
+    RoomSpec("main", "Main Stage", 600),
+    RoomSpec("a", "Hall A", 250),
+    RoomSpec("b", "Hall B", 180),
+    RoomSpec("w1", "Workshop Room 1", 40),
+    RoomSpec("w2", "Workshop Room 2", 40),
+)
+BERLIN_TRACKS = (
+    TrackSpec("ai", "AI & Data", "violet", "Machine learning, LLMs and the data work under them."),
+    TrackSpec("cloud", "Cloud & Platforms", "sky", "Infrastructure, platforms and operations."),
+    TrackSpec("sec", "Security", "rose", "Keeping products, people and supply chains safe."),
+    TrackSpec("product", "Product & Design", "amber", "Research, design and product management."),
+    TrackSpec("startups", "Startups", "teal", "Founding, funding and growing a company."),
+)
+
+AI, CLOUD, SEC, DATA, TOOLS = (
+    "Artificial Intelligence",
+    "Cloud & Infrastructure",
+    "Security",
+    "Data",
+    "Developer Tools",
+)
+OSS, FINTECH, GREEN, WORK, FUNDING, POLICY = (
+    "Open Source",
+    "Fintech",
+    "Sustainability",
+    "Future of Work",
+    "Startups & Funding",
+    "Policy & Regulation",
+)
+TALK, PANEL, WORKSHOP, KEYNOTE, BREAK = (
+    SessionFormat.talk,
+    SessionFormat.panel,
+    SessionFormat.workshop,
+    SessionFormat.keynote,
+    SessionFormat.break_,
+)
+
+BERLIN_SESSIONS = (
+    # --- day one ---
+    SessionSpec(0, "08:30", 60, None, None, BREAK, "Registration and breakfast",
+                "Pick up your badge at the entrance, grab a coffee and meet the people "
+                "around you."),
+    SessionSpec(0, "09:30", 45, "main", None, KEYNOTE,
+                "Opening keynote: Software for the next decade of Europe",
+                "Europe builds world-class software, yet scales it slower than anyone. "
+                "What would it take to change that?\n\n"
+                "- why regulation can be a **feature**, not a tax\n"
+                "- the talent we already have, and where it leaks\n"
+                "- three bets for the next ten years",
+                (POLICY, FUNDING), 1),
+    SessionSpec(0, "10:30", 40, "main", "ai", TALK, "Shipping LLM features without losing sleep",
+                "Prompt changes are deployments. We treat them that way: versioned, evaluated "
+                "on real traffic samples and rolled out behind flags.\n\nYou will leave with "
+                "a checklist for your next *AI feature* launch.",
+                (AI, TOOLS), 1),
+    SessionSpec(0, "10:30", 40, "a", "cloud", TALK,
+                "Platform engineering: paved roads, not golden cages",
+                "An internal platform succeeds when teams *choose* it. Lessons from three "
+                "years of building one for 60 product teams, including what we deleted.",
+                (CLOUD, TOOLS), 1),
+    SessionSpec(0, "10:30", 40, "b", "sec", TALK,
+                "Threat modelling for product teams in 45 minutes",
+                "A lightweight, repeatable format that fits into sprint planning:\n\n"
+                "1. draw the data flow\n2. ask the four questions\n3. file the tickets\n\n"
+                "No security degree required.",
+                (SEC,), 1),
+    SessionSpec(0, "10:30", 90, "w1", "ai", WORKSHOP,
+                "Hands-on: evaluating LLM outputs with real test sets",
+                "Bring a laptop. We build an evaluation set from production logs, score two "
+                "prompt versions and read the results like scientists.\n\n"
+                "**Prerequisites:** Python 3.11, a free API key (we provide one if needed).",
+                (AI, DATA), 2),
+    SessionSpec(0, "11:20", 40, "main", "cloud", TALK,
+                "Postgres is enough: queues, search and vectors in one database",
+                "Before you add another moving part, check what your database already does. "
+                "Benchmarks, failure modes and the point where it stops being enough.",
+                (DATA, CLOUD, OSS), 1),
+    SessionSpec(0, "11:20", 40, "a", "product", TALK,
+                "Designing for trust: dark patterns we quietly removed",
+                "Our conversion went *up* after we removed the countdown timers. A candid "
+                "look at the experiments, the arguments and the numbers.",
+                (WORK,), 1),
+    SessionSpec(0, "11:20", 40, "b", "startups", TALK, "From seed to Series A in a downturn",
+                "What investors asked us in 2025 that they did not ask in 2021, and how we "
+                "answered with metrics instead of slides.",
+                (FUNDING,), 1),
+    SessionSpec(0, "12:00", 75, None, None, BREAK, "Lunch",
+                "Lunch is served in the foyer. Vegetarian and vegan options are marked."),
+    SessionSpec(0, "13:15", 45, "main", "ai", PANEL,
+                "Panel: Who is accountable when the AI is wrong?",
+                "A product lead, a lawyer and an engineer on liability, the EU AI Act and "
+                "what *human in the loop* really means in a busy week.",
+                (AI, POLICY), 3),
+    SessionSpec(0, "13:15", 45, "a", "cloud", TALK,
+                "Kubernetes cost: where the money actually goes",
+                "Idle node pools, oversized requests and chatty services. A tour of a real "
+                "bill and the five changes that cut it by 38%.",
+                (CLOUD, GREEN), 1),
+    SessionSpec(0, "13:15", 45, "b", "sec", TALK, "Passkeys in production: a year later",
+                "Adoption curves, support tickets and account recovery: what happened after "
+                "we offered passkeys to two million users.",
+                (SEC,), 1),
+    SessionSpec(0, "13:15", 90, "w2", "product", WORKSHOP,
+                "Workshop: user interviews that don't lie",
+                "Practise interviewing in pairs, learn to spot leading questions and turn "
+                "notes into decisions. Limited to 40 people.",
+                (WORK,), 2),
+    SessionSpec(0, "14:10", 40, "main", "ai", TALK, "Data contracts between teams that don't talk",
+                "Schemas, owners and breaking-change alerts for the data that feeds your "
+                "models, without a committee.",
+                (DATA,), 1),
+    SessionSpec(0, "14:10", 40, "a", "cloud", PANEL, "Panel: Running platforms for 400 engineers",
+                "Platform leads compare notes: team topologies, golden paths, on-call and "
+                "the metrics they actually look at.",
+                (CLOUD, WORK), 2, demo_speaker=True),
+    SessionSpec(0, "14:10", 40, "b", "sec", TALK,
+                "Supply-chain security for the rest of us: SBOMs and signing",
+                "A pragmatic path from *we should* to signed artifacts and SBOMs in CI, "
+                "with open-source tools only.",
+                (SEC, OSS), 1),
+    SessionSpec(0, "14:50", 30, None, None, BREAK, "Coffee break", "Coffee, tea and pastries."),
+    SessionSpec(0, "15:20", 40, "main", "product", TALK, "Pricing is a product feature",
+                "How a small team ran pricing experiments responsibly, and why the pricing "
+                "page is the most-read page of our product.",
+                (FUNDING,), 1),
+    SessionSpec(0, "15:20", 40, "a", "cloud", TALK,
+                "Event-driven architecture: the parts nobody blogs about",
+                "Ordering, replays, poison messages and schema evolution: the unglamorous "
+                "parts that decide whether events make your life easier.",
+                (CLOUD, DATA), 1),
+    SessionSpec(0, "15:20", 40, "b", "startups", PANEL,
+                "Pitch clinic: founders pitch, investors respond",
+                "Four founders, three minutes each, honest feedback from three investors. "
+                "Apply at the info desk until lunch.",
+                (FUNDING,), 3),
+    SessionSpec(0, "15:20", 90, "w1", "cloud", WORKSHOP,
+                "Terraform to OpenTofu: a migration workshop",
+                "Migrate a realistic multi-environment setup step by step, including state, "
+                "providers and CI.",
+                (CLOUD, OSS, TOOLS), 1),
+    SessionSpec(0, "16:15", 45, "main", None, KEYNOTE,
+                "What we learned building software for hospitals",
+                "Clinicians have ninety seconds per patient record. Designing for that "
+                "constraint changed how we build everything else.",
+                (DATA, AI), 1),
+    SessionSpec(0, "17:00", 120, None, None, BREAK, "Evening reception",
+                "Drinks and food on the terrace. Meet the speakers and sponsors."),
+    # --- day two ---
+    SessionSpec(1, "08:45", 45, None, None, BREAK, "Morning coffee", "Coffee and breakfast."),
+    SessionSpec(1, "09:30", 45, "main", None, KEYNOTE,
+                "The boring technology manifesto, ten years on",
+                "Which boring choices aged well, which did not, and how to spend your "
+                "*innovation tokens* in 2026.",
+                (TOOLS, OSS), 1),
+    SessionSpec(1, "10:30", 40, "main", "cloud", TALK,
+                "Calm on-call: running distributed systems without heroics",
+                "On-call should be boring. How we went from weekly pages at 3 a.m. to a "
+                "rotation people volunteer for:\n\n"
+                "- alerts that map to user pain\n- runbooks that are actually run\n"
+                "- blameless reviews with follow-ups that ship",
+                (CLOUD, WORK), demo_speaker=True),
+    SessionSpec(1, "10:30", 40, "a", "ai", TALK, "RAG in production: retrieval is the hard part",
+                "Chunking, hybrid search and evaluation for retrieval-augmented generation "
+                "that answers what users actually ask.",
+                (AI, DATA), 1),
+    SessionSpec(1, "10:30", 40, "b", "sec", TALK, "Zero trust for small teams",
+                "Identity-aware proxies, device posture and short-lived credentials on a "
+                "startup budget.",
+                (SEC, CLOUD), 1),
+    SessionSpec(1, "10:30", 90, "w1", "sec", WORKSHOP, "Workshop: incident response tabletop",
+                "A simulated breach, played in teams. Who calls whom, what gets logged, "
+                "and when do you tell customers?",
+                (SEC,), 2),
+    SessionSpec(1, "11:20", 40, "main", "product", TALK,
+                "Design systems at scale: tokens, themes and teams",
+                "One design system, five brands, dark mode and right-to-left scripts. "
+                "What we automated and what we had to talk about.",
+                (TOOLS,), 1),
+    SessionSpec(1, "11:20", 40, "a", "startups", TALK, "Building fintech APIs under PSD3",
+                "Open banking, strong customer authentication and what the new rules mean "
+                "for API design.",
+                (FINTECH, POLICY), 1),
+    SessionSpec(1, "11:20", 40, "b", "startups", TALK, "Hiring your first ten engineers",
+                "Job ads, take-home tasks, salary bands and onboarding for a team that "
+                "does not exist yet.",
+                (WORK, FUNDING), 1),
+    SessionSpec(1, "12:00", 75, None, None, BREAK, "Lunch", "Lunch is served in the foyer."),
+    SessionSpec(1, "13:15", 45, "main", "cloud", PANEL,
+                "Panel: Open source sustainability, who pays?",
+                "Maintainers, a foundation and a company that depends on both discuss "
+                "funding, licences and burnout.",
+                (OSS,), 3),
+    SessionSpec(1, "13:15", 45, "a", "ai", TALK, "Small models, big wins: fine-tuning on a budget",
+                "When a 3B-parameter model beats a frontier model on your task, and how to "
+                "find out in a week.",
+                (AI,), 1),
+    SessionSpec(1, "13:15", 45, "b", "sec", TALK, "Red team stories: how we got in",
+                "Three engagements, three ways in, and the cheap fixes that would have "
+                "stopped us.",
+                (SEC,), 1),
+    SessionSpec(1, "13:15", 90, "w2", "cloud", WORKSHOP, "Workshop: from on-call pain to SLOs",
+                "Define service level objectives for a sample service, wire up burn-rate "
+                "alerts and retire the noisy ones.",
+                (CLOUD, TOOLS), demo_speaker=True),
+    SessionSpec(1, "14:10", 40, "main", "product", TALK, "Accessibility is not a sprint",
+                "Making accessibility part of every change: linting, reviews, real users "
+                "with assistive technology.",
+                (WORK,), 1),
+    SessionSpec(1, "14:10", 40, "a", "cloud", TALK,
+                "Green cloud: measuring the carbon of your workloads",
+                "Carbon-aware scheduling, region choice and the numbers your cloud provider "
+                "gives you, explained.",
+                (GREEN, CLOUD), 1),
+    SessionSpec(1, "14:10", 40, "b", "startups", TALK, "Fundraising in Europe and Silicon Valley",
+                "Same startup, two fundraising rounds on two continents: terms, timelines "
+                "and expectations compared.",
+                (FUNDING,), 1),
+    SessionSpec(1, "14:50", 30, None, None, BREAK, "Coffee break", "Coffee, tea and fruit."),
+    SessionSpec(1, "15:20", 40, "main", "ai", PANEL,
+                "AI agents in the enterprise: hype, help or headache?",
+                "Practitioners from banking, retail and logistics on agents that made it to "
+                "production, and the ones that did not.",
+                (AI, FINTECH), 3),
+    SessionSpec(1, "15:20", 40, "a", None, TALK, "Lightning talks (lineup to be announced)",
+                "Five-minute talks from attendees. Sign up at the info desk.",
+                (), 0, False),
+    SessionSpec(1, "15:20", 40, "b", "sec", TALK, "Securing ML pipelines",
+                "Poisoned datasets, leaked weights and prompt injection: threat models for "
+                "the machine learning lifecycle.",
+                (SEC, AI), 1),
+    SessionSpec(1, "16:15", 45, "main", None, KEYNOTE,
+                "Closing keynote: Building for the next billion users",
+                "Low-end phones, patchy networks and twenty languages. What building for "
+                "everyone teaches about building well.",
+                (WORK,), 1),
+    SessionSpec(1, "17:05", 25, "main", None, TALK, "Product launch (under embargo)",
+                "Details follow on the day.", (), 0, False),
+)  # fmt: skip
+
+BERLIN_MATERIALS = (
+    MaterialSpec(
+        "Opening keynote: Software for the next decade of Europe",
+        "Keynote slides",
+        bullets=("Regulation as a feature", "The talent we already have", "Three bets"),
+        public=True,
+    ),
+    MaterialSpec(
+        "Calm on-call: running distributed systems without heroics",
+        "Slides",
+        bullets=("Alerts that map to user pain", "Runbooks that are run", "Blameless reviews"),
+    ),
+    MaterialSpec(
+        "Calm on-call: running distributed systems without heroics",
+        "Runbook template",
+        url="https://github.com/globex-demo/calm-oncall-runbooks",
+    ),
+    MaterialSpec(
+        "Shipping LLM features without losing sleep",
+        "Slides",
+        bullets=("Prompts are deployments", "Evaluate on real traffic", "Roll out behind flags"),
+    ),
+    MaterialSpec(
+        "Threat modelling for product teams in 45 minutes",
+        "Threat modelling cheat sheet",
+        bullets=("Draw the data flow", "Ask the four questions", "File the tickets"),
+    ),
+    MaterialSpec(
+        "Postgres is enough: queues, search and vectors in one database",
+        "Benchmark repository",
+        url="https://github.com/northwind-demo/postgres-is-enough",
+    ),
+    MaterialSpec(
+        "Hands-on: evaluating LLM outputs with real test sets",
+        "Workshop notebook",
+        url="https://notebooks.example.com/northwind/llm-evals",
+    ),
+)
+
+TOKYO_ROOMS = (RoomSpec("hall", "Hall 1 / ホール1", 300), RoomSpec("room", "Room 2 / ルーム2", 80))
+TOKYO_TRACKS = (
+    TrackSpec("web", "Web & Mobile", "teal", "Front ends, apps and the platforms under them."),
+    TrackSpec("ai", "AI", "violet", "Machine learning in products."),
+)
+TOKYO_SESSIONS = (
+    SessionSpec(0, "10:00", 45, "hall", None, KEYNOTE,
+                "Keynote: The next ten years of software in Japan / 日本のソフトウェアの次の10年",
+                "English with Japanese slides. 英語で講演、スライドは日本語です。",
+                (WORK,), 1),
+    SessionSpec(0, "11:00", 40, "hall", "web", TALK, "TypeScript at scale / 大規模TypeScript",
+                "Monorepos, build times and type-checking a million lines.", (TOOLS,), 1),
+    SessionSpec(0, "11:00", 40, "room", "ai", TALK, "日本語LLMの評価と運用",
+                "日本語の大規模言語モデルを本番で評価・運用するための実践的な方法。", (AI,), 1),
+    SessionSpec(0, "12:00", 60, None, None, BREAK, "Lunch / 昼食"),
+    SessionSpec(0, "13:00", 90, "room", "web", WORKSHOP, "Workshop: Accessible web forms",
+                "Hands-on, bring a laptop.", (TOOLS,), 1),
+    SessionSpec(1, "10:00", 40, "hall", "ai", TALK, "Edge AI on factory floors / 工場のエッジAI",
+                "Running vision models next to the machines they watch.", (AI,), 1),
+    SessionSpec(1, "11:00", 45, "hall", None, PANEL,
+                "Panel: Startups in Tokyo / 東京のスタートアップ",
+                "Founders and investors on building companies in Japan.", (FUNDING,), 3),
+    SessionSpec(1, "12:00", 30, "hall", None, KEYNOTE, "Closing / クロージング", "", (), 1),
+)  # fmt: skip
+
+#: How many sessions each approved participant of the demo bookmarks (popularity counts).
+CROWD_BOOKMARKS = (2, 7)
+
+
+def _slide_font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def demo_slides_pdf(title: str, subtitle: str, bullets: Sequence[str]) -> bytes:
+    """A small, valid three-page PDF of slides (title, points, thanks), drawn with Pillow."""
+    size = (960, 540)
+    brand, ink, paper = (79, 70, 229), (30, 27, 75), (248, 250, 252)
+
+    def page() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+        image = Image.new("RGB", size, paper)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, size[0], 18), fill=brand)
+        draw.text(
+            (40, size[1] - 40), "Northwind Tech Summit 2026", font=_slide_font(16), fill=brand
+        )
+        return image, draw
+
+    cover, draw = page()
+    lines, line = [], ""
+    for word in title.split():
+        if len(line) + len(word) > 34:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}".strip()
+    lines.append(line)
+    for n, text in enumerate(lines):
+        draw.text((60, 150 + n * 56), text, font=_slide_font(44), fill=ink)
+    draw.text((60, 170 + len(lines) * 56), subtitle, font=_slide_font(24), fill=brand)
+
+    points, draw = page()
+    draw.text((60, 70), "In this talk", font=_slide_font(40), fill=ink)
+    for n, text in enumerate(bullets):
+        draw.ellipse((64, 172 + n * 70, 80, 188 + n * 70), fill=brand)
+        draw.text((100, 162 + n * 70), text, font=_slide_font(30), fill=ink)
+
+    thanks, draw = page()
+    draw.text((60, 210), "Thank you!", font=_slide_font(64), fill=brand)
+    draw.text((60, 300), "Questions? Find me in the app.", font=_slide_font(28), fill=ink)
+
+    out = io.BytesIO()
+    cover.save(out, "PDF", save_all=True, append_images=[points, thanks], resolution=96.0)
+    return out.getvalue()
+
+
+def _script_of(name: str) -> str:
+    for char in name:
+        if char.isalpha():
+            return {"CYRILLIC": "cyrillic", "CJK": "japanese", "HIRAGANA": "japanese"}.get(
+                unicodedata.name(char, "").split(" ")[0], "latin"
+            )
+    return "latin"
+
+
+def _speaker_pool(event: Event, rng: random.Random, size: int) -> list[User]:
+    """Visible approved participants to speak, mixing Latin, Cyrillic and Japanese names."""
+    people = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Registration, Registration.user_id == User.id)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.approved,
+                Registration.directory_visible.is_(True),
+                sa.or_(User.email.like("person%@demo.test"), User.email.like("tokyo%@demo.test")),
+            )
+            .order_by(User.id)
+        )
+    )
+    by_script: dict[str, list[User]] = {"latin": [], "cyrillic": [], "japanese": []}
+    for person in people:
+        by_script[_script_of(person.display_name)].append(person)
+    pool: list[User] = []
+    for script, share in (("cyrillic", 0.2), ("japanese", 0.2)):
+        pool += rng.sample(by_script[script], k=min(len(by_script[script]), round(size * share)))
+    latin = by_script["latin"]
+    pool += rng.sample(latin, k=min(len(latin), size - len(pool)))
+    rng.shuffle(pool)
+    return pool
+
+
+class _Casting:
+    """Hands out speakers from a pool so nobody is in two sessions at once."""
+
+    def __init__(self, pool: list[User]):
+        self.pool = pool
+        self.next = 0
+        self.busy: dict[int, list[tuple[datetime, datetime]]] = {}
+
+    def free(self, person: User, start: datetime, end: datetime) -> bool:
+        return all(not (start < e and s < end) for s, e in self.busy.get(person.id, []))
+
+    def take(self, person: User, start: datetime, end: datetime) -> User:
+        self.busy.setdefault(person.id, []).append((start, end))
+        return person
+
+    def cast(self, count: int, start: datetime, end: datetime) -> list[User]:
+        chosen: list[User] = []
+        for _attempt in range(len(self.pool)):
+            if len(chosen) == count:
+                break
+            person = self.pool[self.next % len(self.pool)]
+            self.next += 1
+            if person not in chosen and self.free(person, start, end):
+                chosen.append(self.take(person, start, end))
+        return chosen
+
+
+def _build_program(
+    event: Event,
+    organizer: User,
+    rooms: Sequence[RoomSpec],
+    tracks: Sequence[TrackSpec],
+    sessions: Sequence[SessionSpec],
+    pool: list[User],
+    demo_speaker: User | None,
+) -> dict[str, ProgramSession]:
+    """Rooms, tracks and sessions through the program service; returns sessions by title."""
+    room_ids = {
+        r.key: program_service.add_room(organizer, event, r.name, r.capacity).id for r in rooms
+    }
+    track_ids = {
+        t.key: program_service.add_track(organizer, event, t.name, t.color, t.description).id
+        for t in tracks
+    }
+    topic_ids = {t.name: t.id for t in event.terms if t.kind == TaxonomyKind.topic}
+    casting = _Casting(pool)
+    first_day = event.starts_on
+    created: dict[str, ProgramSession] = {}
+    for spec in sessions:
+        hour, minute = (int(part) for part in spec.start.split(":"))
+        local = datetime.combine(first_day + timedelta(days=spec.day), clock_time(hour, minute))
+        starts_at = program_service.local_to_utc(event, local)
+        ends_at = starts_at + timedelta(minutes=spec.minutes)
+        speakers = []
+        if spec.demo_speaker and demo_speaker is not None:
+            speakers.append(casting.take(demo_speaker, starts_at, ends_at))
+        speakers += casting.cast(spec.speakers, starts_at, ends_at)
+        created[spec.title] = program_service.create_session(
+            organizer,
+            event,
+            title=spec.title,
+            abstract=spec.abstract,
+            format=spec.format,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            room_id=room_ids[spec.room] if spec.room else None,
+            track_id=track_ids[spec.track] if spec.track else None,
+            topic_ids=[topic_ids[name] for name in spec.topics if name in topic_ids],
+            speaker_ids=[person.id for person in speakers],
+            published=spec.published,
+        )
+    return created
+
+
+def _attach_materials(
+    organizer: User, sessions: dict[str, ProgramSession], specs: Sequence[MaterialSpec]
+) -> None:
+    """Slides and links from each session's first speaker, through the materials service."""
+    for spec in specs:
+        session = sessions.get(spec.session)
+        if session is None:
+            continue
+        author = session.speakers[0] if session.speakers else organizer
+        if spec.url:
+            material = material_service.add_link(author, session, title=spec.title, url=spec.url)
+        else:
+            data = demo_slides_pdf(session.title, author.display_name, spec.bullets)
+            name = re.sub(r"[^A-Za-z0-9]+", "-", session.title.split(":")[0]).strip("-").lower()
+            material = material_service.add_file(
+                author, session, title=spec.title, filename=f"{name}.pdf", data=data
+            )
+        if spec.public:
+            material_service.set_public(organizer, material, True)
+
+
+def _bookmark(
+    event: Event,
+    rng: random.Random,
+    sessions: dict[str, ProgramSession],
+    attendee: User | None,
+) -> None:
+    """The demo attendee's agenda (with two sessions that overlap), and the crowd's bookmarks."""
+    now = utcnow()
+    mine = [
+        "Shipping LLM features without losing sleep",
+        "Designing for trust: dark patterns we quietly removed",
+        "Calm on-call: running distributed systems without heroics",
+        "Workshop: incident response tabletop",
+        "Small models, big wins: fine-tuning on a budget",
+        "AI agents in the enterprise: hype, help or headache?",
+    ]
+    rows = []
+    if attendee is not None:
+        rows += [
+            {"event_id": event.id, "user_id": attendee.id, "session_id": sessions[title].id}
+            for title in mine
+            if title in sessions
+        ]
+    bookable = sorted(
+        s.id for s in sessions.values() if s.published and s.format != SessionFormat.break_
+    )
+    crowd = db.session.scalars(
+        sa.select(Registration.user_id)
+        .join(User, User.id == Registration.user_id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.approved,
+            User.email.like("person%@demo.test"),
+        )
+        .order_by(Registration.user_id)
+    ).all()
+    low, high = CROWD_BOOKMARKS
+    for user_id in crowd:
+        for session_id in rng.sample(bookable, k=min(len(bookable), rng.randint(low, high))):
+            rows.append({"event_id": event.id, "user_id": user_id, "session_id": session_id})
+    for row in rows:
+        row.update(attending=True, created_at=now)
+    for chunk in _chunks(rows, CHUNK_SIZE):
+        db.session.execute(sa.insert(Bookmark.__table__), list(chunk))
+
+
+def _has_program(event: Event) -> bool:
+    return any(
+        db.session.scalar(sa.select(model.id).where(model.event_id == event.id).limit(1))
+        for model in (ProgramSession, Room, Track)
+    )
+
+
+def _organizer_of(event: Event) -> User | None:
+    return db.session.scalar(
+        sa.select(User)
+        .join(EventRole, EventRole.user_id == User.id)
+        .where(EventRole.event_id == event.id, EventRole.role == EventRoleKind.organizer)
+        .order_by(User.email != "organizer@demo.test", User.id)
+        .limit(1)
+    )
+
+
+def seed_demo_programs() -> bool:
+    """Give each demo event its program unless it has one (rooms, tracks or sessions);
+    True if it wrote anything.
+
+    Side effects: writes rooms, tracks, sessions with topics and speakers (who
+    get the *speaker* role), materials with their files under
+    ``UPLOAD_FOLDER/materials``, and bookmarks. Flushes.
+    """
+    wrote = False
+    speaker = db.session.scalar(sa.select(User).where(User.email == "speaker@demo.test"))
+    attendee = db.session.scalar(sa.select(User).where(User.email == "attendee@demo.test"))
+    plans = (
+        (DEMO_SLUG, BERLIN_ROOMS, BERLIN_TRACKS, BERLIN_SESSIONS, BERLIN_MATERIALS, 24),
+        (TOKYO_SLUG, TOKYO_ROOMS, TOKYO_TRACKS, TOKYO_SESSIONS, (), 8),
+    )
+    for slug, rooms, tracks, sessions, materials, pool_size in plans:
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        if event is None or _has_program(event):
+            continue
+        organizer = _organizer_of(event)
+        if organizer is None:
+            continue
+        rng = random.Random(f"program-{slug}")
+        pool = _speaker_pool(event, rng, pool_size)
+        created = _build_program(event, organizer, rooms, tracks, sessions, pool, speaker)
+        _attach_materials(organizer, created, materials)
+        _bookmark(event, rng, created, attendee if slug == DEMO_SLUG else None)
+        db.session.flush()
+        wrote = True
+    return wrote
 
 
 def print_demo_accounts() -> None:
@@ -705,7 +1357,7 @@ def register_cli(app: Flask) -> None:
             created = seed_demo(participants)
         if created:
             db.session.commit()
-            click.echo(f"Demo data created in {time.perf_counter() - started:.1f} s.")
+            click.echo(f"Demo data written in {time.perf_counter() - started:.1f} s.")
         else:
             click.echo("Demo data already exists.")
         print_demo_accounts()

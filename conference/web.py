@@ -20,6 +20,7 @@ from conference import models
 from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from conference.models.types import render_migration_item
 from conference.permissions import can
+from conference.services import program_search
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_name=program_search.include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)

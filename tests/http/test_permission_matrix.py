@@ -66,6 +66,18 @@ MATRIX = {
     "profiles.edit": ("/me/profile", SIGNED_IN),
     "registration.mine": ("/me/events", SIGNED_IN),
     "admin.accounts": ("/admin/accounts", _expect(DENIED)),
+    "organizer.program": ("/e/{slug}/manage/program/", ORGANIZER_ONLY),
+    "organizer.session_new": ("/e/{slug}/manage/program/new", ORGANIZER_ONLY),
+    "organizer.rooms": ("/e/{slug}/manage/program/rooms", ORGANIZER_ONLY),
+    "organizer.tracks": ("/e/{slug}/manage/program/tracks", ORGANIZER_ONLY),
+    "organizer.program_import": ("/e/{slug}/manage/program/import", ORGANIZER_ONLY),
+    "organizer.program_template": (
+        "/e/{slug}/manage/program/import/template.csv",
+        ORGANIZER_ONLY,
+    ),
+    "program.agenda": ("/e/{slug}/program/", PUBLIC),
+    "program.search": ("/e/{slug}/program/search?q=talk", PUBLIC),
+    "program.mine": ("/e/{slug}/program/mine", PARTICIPANTS_ONLY_PAGE),
 }
 
 #: Endpoints checked in their area's tests rather than here, and why.
@@ -89,6 +101,14 @@ ELSEWHERE = {
     "registration.detail": "the person's own registration (test_registration.py)",
     "registration.edit": "the person's own registration (test_registration.py)",
     "registration.cancel": "the person's own registration (test_registration.py)",
+    "program.material": "needs an uploaded material; every identity in test_materials.py",
+    "program.material_upload": "POST only (tests/http/test_materials.py)",
+    "program.material_delete": "POST only (tests/http/test_materials.py)",
+    "program.material_publish": "POST only (tests/http/test_materials.py)",
+    "organizer.session_edit": "needs a session; every identity in test_organizer_program.py",
+    "organizer.session_delete": "POST only (tests/http/test_organizer_program.py)",
+    "program.session": "needs a session; every identity, drafts too, in tests/http/test_agenda.py",
+    "program.bookmark": "POST only (tests/http/test_agenda.py)",
 }
 
 
