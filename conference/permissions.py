@@ -19,9 +19,20 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from conference.enums import EventRoleKind, RegistrationStatus
+from conference.enums import EventRoleKind, MessagePolicy, RegistrationStatus
 from conference.extensions import db
-from conference.models import Event, EventRole, Material, ProgramSession, Registration, User
+from conference.models import (
+    Block,
+    Conversation,
+    Event,
+    EventRole,
+    Material,
+    Message,
+    MessagingSuspension,
+    ProgramSession,
+    Registration,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -306,3 +317,104 @@ def _material_delete(user, material: Material) -> bool:
 def _material_publish(user, material: Material) -> bool:
     """Only organizers open a material to everyone."""
     return standing(user, material.session.event).is_organizer
+
+
+# --- direct messages -------------------------------------------------------------
+
+
+def blocked_between(a_id: int, b_id: int) -> bool:
+    """Either person blocked the other."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Block)
+            .where(
+                sa.or_(
+                    sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+                    sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+                )
+            )
+        )
+        > 0
+    )
+
+
+def messaging_suspended(user, event_id: int | None) -> bool:
+    if event_id is None:
+        return False
+    return db.session.get(MessagingSuspension, (event_id, user.id)) is not None
+
+
+@rule("messages.use")
+def _messages_use(user, _obj) -> bool:
+    return _signed_in(user)
+
+
+@rule("conversation.start")
+def _conversation_start(user, target: tuple[Event, User]) -> bool:
+    """Start talking to ``person`` from ``event``: both take part and nothing forbids it.
+
+    The person's own setting decides: ``participants`` lets any fellow
+    participant write, ``contacts`` only people who already share a
+    conversation with them, ``nobody`` no one new.
+    """
+    event, person = target
+    if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
+        return False
+    if not can(user, "profile.view", (event, person)):
+        return False
+    if not standing(person, event).is_participant or not networking_open(event):
+        return False
+    if blocked_between(user.id, person.id) or messaging_suspended(user, event.id):
+        return False
+    policy = person.profile.message_policy if person.profile else MessagePolicy.participants
+    if policy == MessagePolicy.participants:
+        return True
+    if policy == MessagePolicy.contacts:
+        low, high = sorted((user.id, person.id))
+        return (
+            db.session.scalar(
+                sa.select(Conversation.id).where(
+                    Conversation.user_low_id == low, Conversation.user_high_id == high
+                )
+            )
+            is not None
+        )
+    return False
+
+
+@rule("conversation.view")
+def _conversation_view(user, conversation: Conversation) -> bool:
+    return _signed_in(user) and user.id in (conversation.user_low_id, conversation.user_high_id)
+
+
+@rule("message.send")
+def _message_send(user, conversation: Conversation) -> bool:
+    """A member writes in an existing conversation unless blocked or suspended; it survives
+    the end of the event, since the two already talk."""
+    if not can(user, "conversation.view", conversation):
+        return False
+    other = db.session.get(User, conversation.other_id(user.id))
+    if other is None or not other.is_active:
+        return False
+    if blocked_between(user.id, other.id):
+        return False
+    return not messaging_suspended(user, conversation.event_id)
+
+
+@rule("message.report")
+def _message_report(user, message: Message) -> bool:
+    conversation = db.session.get(Conversation, message.conversation_id)
+    return (
+        conversation is not None
+        and conversation.event_id is not None
+        and can(user, "conversation.view", conversation)
+        and message.sender_id != user.id
+    )
+
+
+@rule("messaging.moderate")
+def _messaging_moderate(user, event: Event) -> bool:
+    """Organizers and moderators handle reported messages of their event."""
+    here = standing(user, event)
+    return here.is_organizer or EventRoleKind.moderator in here.roles

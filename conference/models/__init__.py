@@ -10,6 +10,15 @@ from conference.models.events import (
     TicketType,
     registration_interests,
 )
+from conference.models.messaging import (
+    Block,
+    Conversation,
+    ConversationMember,
+    Message,
+    MessageReport,
+    MessagingSuspension,
+    SocketPresence,
+)
 from conference.models.people import Profile, User
 from conference.models.program import (
     Bookmark,
@@ -23,15 +32,22 @@ from conference.models.program import (
 
 __all__ = [
     "Activity",
+    "Block",
     "Bookmark",
+    "Conversation",
+    "ConversationMember",
     "Event",
     "EventRole",
     "InvitationCode",
     "Material",
+    "Message",
+    "MessageReport",
+    "MessagingSuspension",
     "Profile",
     "ProgramSession",
     "Registration",
     "Room",
+    "SocketPresence",
     "TaxonomyTerm",
     "TicketType",
     "Track",
