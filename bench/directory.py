@@ -25,11 +25,8 @@ and reused by later runs.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_migrate import upgrade
 
-from conference import create_app
-from conference.config import BASE_DIR, normalize_database_url
+from bench.common import SLUG, bench_app, median_ms
 from conference.demo import ensure_bench_event
 from conference.enums import TaxonomyKind
 from conference.extensions import db
@@ -50,7 +44,6 @@ from conference.models.types import search_key
 from conference.services.directory import like_pattern, search_directory
 
 PER_PAGE = 24
-SLUG = "bench"
 
 #: The raw query of every case: the page of user ids from the directory index and
 #: the total as a subquery. Each case completes the WHERE clause by hand, once for
@@ -76,28 +69,6 @@ class Case:
     #: Extra WHERE conditions of the raw query, ``{t}`` standing for the table alias.
     where: str = ""
     params: dict = field(default_factory=dict)
-
-
-def database_url() -> str:
-    if url := os.environ.get("DATABASE_URL"):
-        return normalize_database_url(url)
-    (BASE_DIR / "instance").mkdir(exist_ok=True)
-    return f"sqlite:///{BASE_DIR / 'instance' / 'bench.db'}"
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in ``url`` if it does not exist."""
-    target = sa.make_url(url)
-    if target.get_backend_name() != "postgresql":
-        return
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-        )
-        if not exists:
-            conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
 
 
 def cases(event: Event) -> list[Case]:
@@ -148,27 +119,13 @@ def cases(event: Event) -> list[Case]:
     ]
 
 
-def median_ms(run: Callable[[], object], repeat: int) -> tuple[float, object]:
-    result = run()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    url = database_url()
-    ensure_database(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context(), force_locale("en"):
-        upgrade()
+    with bench_app():
         started = time.perf_counter()
         event, added = ensure_bench_event(SLUG, args.participants)
         db.session.commit()

@@ -42,10 +42,8 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,11 +51,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_migrate import upgrade
 
-from bench.directory import SLUG, database_url, ensure_database
-from conference import create_app
+from bench.common import SLUG, bench_app, median_ms
 from conference.demo import ensure_bench_event
 from conference.enums import RegistrationStatus, SessionFormat, TaxonomyKind
 from conference.extensions import db
@@ -542,21 +537,7 @@ def app_search(event, query: str) -> list[tuple]:
     ]
 
 
-# --- timing ------------------------------------------------------------------------------------
-
-
-def median_ms(run: Callable[[], object], repeat: int, before: Callable[[], None] | None = None):
-    if before:
-        before()
-    result = run()
-    times = []
-    for _ in range(repeat):
-        if before:
-            before()
-        started = time.perf_counter()
-        result = run()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
+# --- the run -----------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -564,11 +545,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
-    url = database_url()
-    ensure_database(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context(), force_locale("en"):
-        upgrade()
+    with bench_app() as app:
         started = time.perf_counter()
         event, added_people = ensure_bench_event(SLUG, PARTICIPANTS)
         db.session.commit()

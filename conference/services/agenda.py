@@ -350,15 +350,6 @@ def agenda_filters(event: Event, *, include_drafts: bool = False) -> AgendaFilte
     )
 
 
-def session_of(event: Event, session_id: int) -> ProgramSession | None:
-    """Session ``session_id`` if it is one of ``event``'s (drafts included)."""
-    return db.session.scalar(
-        sa.select(ProgramSession).where(
-            ProgramSession.id == session_id, ProgramSession.event_id == event.id
-        )
-    )
-
-
 def bookmark_count(session: ProgramSession) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Bookmark).where(Bookmark.session_id == session.id)

@@ -13,7 +13,7 @@ the uploaded name is only kept, sanitized, for ``Content-Disposition``.
 
 Files and the database change together: a file written by ``add_file`` is
 deleted again if the transaction rolls back, and the file of a deleted material
-is only removed once the deletion is committed (see the session listeners).
+is only removed once the deletion is committed (``conference.services.aftercommit``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import orm
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
 from conference.enums import MaterialKind
@@ -40,6 +39,7 @@ from conference.extensions import db
 from conference.models import Event, Material, ProgramSession, User
 from conference.permissions import can
 from conference.services import ServiceError
+from conference.services.aftercommit import on_commit, on_rollback
 
 #: Column sizes, shared with the upload form's validators.
 TITLE_MAX = 200
@@ -298,7 +298,7 @@ def add_file(
     try:
         db.session.flush()
     except Exception:
-        _unlink([stored_name])
+        _unlink(stored_name)
         raise
     return material
 
@@ -404,42 +404,21 @@ def _store(data: bytes) -> str:
         raise ServiceError(
             "file_not_stored", _("The file could not be saved. Please try again."), "file"
         ) from None
-    _pending(db.session(), "materials_written").append(name)
+    on_rollback(lambda: _unlink(name))
     return name
 
 
-def _pending(session: Session, key: str) -> list[str]:
-    return session.info.setdefault(key, [])
-
-
-def _unlink(names: list[str]) -> None:
-    for name in names:
-        try:
-            _path_of(name).unlink(missing_ok=True)
-        except (ValueError, OSError):
-            current_app.logger.warning("could not remove material file %r", name)
+def _unlink(name: str) -> None:
+    try:
+        _path_of(name).unlink(missing_ok=True)
+    except (ValueError, OSError):
+        current_app.logger.warning("could not remove material file %r", name)
 
 
 @sa.event.listens_for(Material, "after_delete")
 def _material_deleted(_mapper, _connection, material: Material) -> None:
     """Whatever deletes a material row (``delete_material``, a session deleted with its
     materials), its file goes once that is committed."""
-    session = orm.object_session(material)
-    if session is not None and material.stored_name:
-        _pending(session, "materials_to_delete").append(material.stored_name)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _materials_after_commit(session: Session) -> None:
-    """New files are kept for good; the files of deleted materials can go."""
-    session.info.pop("materials_written", None)
-    _unlink(session.info.pop("materials_to_delete", []))
-
-
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _materials_after_rollback(session: Session, previous) -> None:
-    """Nothing refers to files written in a rolled-back change: remove them; keep the rest."""
-    if previous.nested:
-        return
-    session.info.pop("materials_to_delete", None)
-    _unlink(session.info.pop("materials_written", []))
+    stored_name = material.stored_name
+    if stored_name:
+        on_commit(lambda: _unlink(stored_name))

@@ -8,7 +8,7 @@ saved as JPEG without any metadata, under a random name in
 
 Files and the database change together: a photo written by ``update_profile``
 is deleted again if the session rolls back, and the photo it replaces is only
-deleted once the session commits (see the session listeners at the end).
+deleted once the session commits (``conference.services.aftercommit``).
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from conference.enums import MessagePolicy
 from conference.extensions import db
 from conference.models import Event, Registration, User
 from conference.models.people import Profile
 from conference.services import ServiceError
+from conference.services.aftercommit import on_commit, on_rollback
 from conference.services.search import refresh_search_keys
 
 #: Side of the square photo that is kept, in pixels.
@@ -226,7 +227,7 @@ def update_profile(person: User, changes: ProfileChanges) -> Profile:
     elif changes.remove_photo:
         profile.photo = None
     if old_photo and old_photo != profile.photo:
-        _pending(db.session(), "photos_to_delete").append(old_photo)
+        on_commit(lambda: _unlink_photo(old_photo))
 
     searchable_before = (person.display_name, profile.company, profile.job_title)
     person.display_name = display_name
@@ -253,33 +254,14 @@ def _store_photo(jpeg: bytes) -> str:
     partial = folder / f".{name}.part"
     partial.write_bytes(jpeg)
     partial.replace(folder / name)
-    _pending(db.session(), "photos_written").append(name)
+    on_rollback(lambda: _unlink_photo(name))
     return name
 
 
-def _pending(session: Session, key: str) -> list[str]:
-    return session.info.setdefault(key, [])
-
-
-def _unlink_photos(names: list[str]) -> None:
-    for name in names:
-        path = photo_path(name)
-        if path is not None:
-            path.unlink(missing_ok=True)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _photos_after_commit(session: Session) -> None:
-    """The new photos are kept for good; the ones they replaced can go."""
-    session.info.pop("photos_written", None)
-    _unlink_photos(session.info.pop("photos_to_delete", []))
-
-
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _photos_after_rollback(session: Session, _previous) -> None:
-    """Nothing refers to the photos written in a rolled-back change: remove them."""
-    session.info.pop("photos_to_delete", None)
-    _unlink_photos(session.info.pop("photos_written", []))
+def _unlink_photo(name: str) -> None:
+    path = photo_path(name)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 # --- a person in an event -----------------------------------------------------

@@ -145,6 +145,18 @@ def clock(event: Event, value: datetime) -> str:
     return format_time(utc_to_local(event, value), "short", rebase=False)
 
 
+def _day_outside_event(event: Event) -> ServiceError:
+    return ServiceError(
+        "day_outside_event",
+        _(
+            "The event runs from %(first)s to %(last)s; choose a day within it.",
+            first=event.starts_on.isoformat(),
+            last=event.ends_on.isoformat(),
+        ),
+        "day",
+    )
+
+
 def local_span(
     event: Event, day: date | None, start: time | None, end: time | None
 ) -> tuple[datetime, datetime]:
@@ -157,15 +169,7 @@ def local_span(
     if day is None:
         raise ServiceError("day_missing", _("Choose the day."), "day")
     if day not in event_days(event):
-        raise ServiceError(
-            "day_outside_event",
-            _(
-                "The event runs from %(first)s to %(last)s; choose a day within it.",
-                first=event.starts_on.isoformat(),
-                last=event.ends_on.isoformat(),
-            ),
-            "day",
-        )
+        raise _day_outside_event(event)
     if start is None:
         raise ServiceError("start_missing", _("Enter the start time."), "start")
     if end is None:
@@ -297,6 +301,24 @@ def participant_ids(event: Event, user_ids: Iterable[int]) -> set[int]:
     return set(db.session.scalars(sa.union(approved, with_role)))
 
 
+def _too_many_speakers(field: str) -> ServiceError:
+    return ServiceError(
+        "too_many_speakers", _("A session has at most %(num)d speakers.", num=SPEAKERS_MAX), field
+    )
+
+
+def _not_participants(people: str, field: str) -> ServiceError:
+    return ServiceError(
+        "speaker_not_participant",
+        _(
+            "Not a participant of this event: %(people)s. Speakers must be registered "
+            "(and approved) or hold a role in the event.",
+            people=people,
+        ),
+        field,
+    )
+
+
 def split_emails(text: str | None) -> list[str]:
     """Email addresses typed one per line (or separated by commas or semicolons),
     lower-cased, without repeats, in the order typed."""
@@ -312,11 +334,7 @@ def speakers_by_email(event: Event, emails: Sequence[str], field: str = "speaker
     """
     emails = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     if len(emails) > SPEAKERS_MAX:
-        raise ServiceError(
-            "too_many_speakers",
-            _("A session has at most %(num)d speakers.", num=SPEAKERS_MAX),
-            field,
-        )
+        raise _too_many_speakers(field)
     users = users_by_email(emails)
     unknown = [e for e in emails if e not in users]
     if unknown:
@@ -328,15 +346,7 @@ def speakers_by_email(event: Event, emails: Sequence[str], field: str = "speaker
     taking_part = participant_ids(event, [u.id for u in users.values()])
     outside = [users[e] for e in emails if users[e].id not in taking_part]
     if outside:
-        raise ServiceError(
-            "speaker_not_participant",
-            _(
-                "Not a participant of this event: %(people)s. Speakers must be registered "
-                "(and approved) or hold a role in the event.",
-                people=", ".join(f"{u.display_name} <{u.email}>" for u in outside),
-            ),
-            field,
-        )
+        raise _not_participants(", ".join(f"{u.display_name} <{u.email}>" for u in outside), field)
     return [users[e] for e in emails]
 
 
@@ -469,15 +479,7 @@ def _check_session(
         raise ValueError("session times must be timezone-aware")
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
     if utc_to_local(event, starts_at).date() not in event_days(event):
-        raise ServiceError(
-            "day_outside_event",
-            _(
-                "The event runs from %(first)s to %(last)s; choose a day within it.",
-                first=event.starts_on.isoformat(),
-                last=event.ends_on.isoformat(),
-            ),
-            "day",
-        )
+        raise _day_outside_event(event)
     if ends_at <= starts_at:
         raise ServiceError("end_before_start", _("The session must end after it starts."), "end")
     if room_id is not None:
@@ -506,24 +508,14 @@ def _check_session(
         raise ServiceError("topic_unknown", _("Choose topics of this event."), "topics")
     speaker_ids = list(dict.fromkeys(speaker_ids))
     if len(speaker_ids) > SPEAKERS_MAX:
-        raise ServiceError(
-            "too_many_speakers",
-            _("A session has at most %(num)d speakers.", num=SPEAKERS_MAX),
-            "speakers",
-        )
+        raise _too_many_speakers("speakers")
     outside = set(speaker_ids) - participant_ids(event, speaker_ids)
     if outside:
         names = db.session.scalars(
             sa.select(User.display_name).where(User.id.in_(outside)).order_by(User.display_name)
         )
-        raise ServiceError(
-            "speaker_not_participant",
-            _(
-                "Not a participant of this event: %(people)s. Speakers must be registered "
-                "(and approved) or hold a role in the event.",
-                people=", ".join(names) or ", ".join(str(i) for i in sorted(outside)),
-            ),
-            "speakers",
+        raise _not_participants(
+            ", ".join(names) or ", ".join(str(i) for i in sorted(outside)), "speakers"
         )
     if capacity is not None and not 1 <= capacity <= CAPACITY_MAX:
         raise ServiceError(
@@ -718,7 +710,7 @@ def bookmark_counts(event: Event) -> dict[int, int]:
 
 
 def session_of(event: Event, session_id: int) -> ProgramSession | None:
-    """The session ``session_id`` if it belongs to ``event``."""
+    """The session ``session_id`` if it belongs to ``event`` (drafts included)."""
     return db.session.scalar(
         sa.select(ProgramSession).where(
             ProgramSession.id == session_id, ProgramSession.event_id == event.id
@@ -730,19 +722,27 @@ def session_of(event: Event, session_id: int) -> ProgramSession | None:
 
 
 def rooms_of(event: Event) -> list[Room]:
-    return list(
-        db.session.scalars(
-            sa.select(Room).where(Room.event_id == event.id).order_by(Room.position, Room.id)
-        )
-    )
+    return _in_order(Room, event)
 
 
 def tracks_of(event: Event) -> list[Track]:
+    return _in_order(Track, event)
+
+
+def _in_order(model: type[Room] | type[Track], event: Event) -> list:
+    """The event's rooms or tracks, in the organizers' order."""
     return list(
         db.session.scalars(
-            sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
+            sa.select(model).where(model.event_id == event.id).order_by(model.position, model.id)
         )
     )
+
+
+def _managed_event_of(actor: User, item: Room | Track) -> Event:
+    """The event of a room or track, which ``actor`` must be allowed to plan."""
+    event = db.session.get(Event, item.event_id)
+    _require_manager(actor, event)
+    return event
 
 
 def _check_name(items: Sequence, name: str, item, taken_message: str) -> str:
@@ -771,6 +771,12 @@ def _check_capacity(capacity: int | None) -> None:
         )
 
 
+def _renumber(items: list) -> None:
+    for position, each in enumerate(items):
+        each.position = position
+    db.session.flush()
+
+
 def _move(items: list, item, direction: int) -> None:
     if direction not in (-1, 1):
         raise ValueError("direction is -1 or +1")
@@ -778,9 +784,35 @@ def _move(items: list, item, direction: int) -> None:
     target = index + direction
     if 0 <= target < len(items):
         items[index], items[target] = items[target], items[index]
-    for position, each in enumerate(items):
-        each.position = position
+    _renumber(items)
+
+
+def _usages(event: Event, column) -> dict[int, int]:
+    """Sessions of ``event`` per value of ``column`` (a room or track id), None left out."""
+    return dict(
+        db.session.execute(
+            sa.select(column, sa.func.count())
+            .where(ProgramSession.event_id == event.id, column.is_not(None))
+            .group_by(column)
+        ).all()
+    )
+
+
+def _delete_keeping_sessions(event: Event, item: Room | Track, column) -> int:
+    """Clear ``column`` of the sessions that use ``item``, delete it and renumber the rest.
+
+    Returns how many sessions were changed.
+    """
+    affected = db.session.execute(
+        sa.update(ProgramSession)
+        .where(column == item.id)
+        .values({column: None})
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    db.session.delete(item)
     db.session.flush()
+    _renumber(_in_order(type(item), event))
+    return affected
 
 
 def add_room(actor: User, event: Event, name: str, capacity: int | None = None) -> Room:
@@ -803,8 +835,7 @@ def update_room(actor: User, room: Room, name: str, capacity: int | None = None)
 
     Side effects: writes the room. Flushes.
     """
-    event = db.session.get(Event, room.event_id)
-    _require_manager(actor, event)
+    event = _managed_event_of(actor, room)
     room.name = _check_name(
         rooms_of(event), name, room, _("There is already a room with this name.")
     )
@@ -819,20 +850,12 @@ def move_room(actor: User, room: Room, direction: int) -> None:
 
     Side effects: rewrites the positions of the event's rooms. Flushes.
     """
-    event = db.session.get(Event, room.event_id)
-    _require_manager(actor, event)
-    _move(rooms_of(event), room, direction)
+    _move(rooms_of(_managed_event_of(actor, room)), room, direction)
 
 
 def room_usages(event: Event) -> dict[int, int]:
     """Sessions per room id of ``event``."""
-    return dict(
-        db.session.execute(
-            sa.select(ProgramSession.room_id, sa.func.count())
-            .where(ProgramSession.event_id == event.id, ProgramSession.room_id.is_not(None))
-            .group_by(ProgramSession.room_id)
-        ).all()
-    )
+    return _usages(event, ProgramSession.room_id)
 
 
 def delete_room(actor: User, room: Room) -> int:
@@ -843,20 +866,8 @@ def delete_room(actor: User, room: Room) -> int:
     Side effects: clears ``room_id`` of the room's sessions, deletes the room
     and renumbers the others. Flushes.
     """
-    event = db.session.get(Event, room.event_id)
-    _require_manager(actor, event)
-    affected = db.session.execute(
-        sa.update(ProgramSession)
-        .where(ProgramSession.room_id == room.id)
-        .values(room_id=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    db.session.delete(room)
-    db.session.flush()
-    for position, each in enumerate(rooms_of(event)):
-        each.position = position
-    db.session.flush()
-    return affected
+    event = _managed_event_of(actor, room)
+    return _delete_keeping_sessions(event, room, ProgramSession.room_id)
 
 
 def _check_color(color: str) -> str:
@@ -908,8 +919,7 @@ def update_track(actor: User, track: Track, name: str, color: str, description: 
 
     Side effects: writes the track. Flushes.
     """
-    event = db.session.get(Event, track.event_id)
-    _require_manager(actor, event)
+    event = _managed_event_of(actor, track)
     track.name = _check_name(
         tracks_of(event), name, track, _("There is already a track with this name.")
     )
@@ -924,20 +934,12 @@ def move_track(actor: User, track: Track, direction: int) -> None:
 
     Side effects: rewrites the positions of the event's tracks. Flushes.
     """
-    event = db.session.get(Event, track.event_id)
-    _require_manager(actor, event)
-    _move(tracks_of(event), track, direction)
+    _move(tracks_of(_managed_event_of(actor, track)), track, direction)
 
 
 def track_usages(event: Event) -> dict[int, int]:
     """Sessions per track id of ``event``."""
-    return dict(
-        db.session.execute(
-            sa.select(ProgramSession.track_id, sa.func.count())
-            .where(ProgramSession.event_id == event.id, ProgramSession.track_id.is_not(None))
-            .group_by(ProgramSession.track_id)
-        ).all()
-    )
+    return _usages(event, ProgramSession.track_id)
 
 
 def delete_track(actor: User, track: Track) -> int:
@@ -948,17 +950,5 @@ def delete_track(actor: User, track: Track) -> int:
     Side effects: clears ``track_id`` of the track's sessions, deletes the
     track and renumbers the others. Flushes.
     """
-    event = db.session.get(Event, track.event_id)
-    _require_manager(actor, event)
-    affected = db.session.execute(
-        sa.update(ProgramSession)
-        .where(ProgramSession.track_id == track.id)
-        .values(track_id=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    db.session.delete(track)
-    db.session.flush()
-    for position, each in enumerate(tracks_of(event)):
-        each.position = position
-    db.session.flush()
-    return affected
+    event = _managed_event_of(actor, track)
+    return _delete_keeping_sessions(event, track, ProgramSession.track_id)

@@ -34,7 +34,6 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
-from sqlalchemy import orm
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
@@ -51,6 +50,7 @@ from conference.models import (
 from conference.models.types import search_key, utcnow
 from conference.permissions import forget_standing
 from conference.services import ServiceError, mail
+from conference.services.aftercommit import on_commit
 from conference.services.search import apply_search_keys, refresh_search_keys
 
 ACTIVE = (RegistrationStatus.pending, RegistrationStatus.approved)
@@ -62,8 +62,6 @@ NOTE_MAX = 500
 
 # --- mail after commit -------------------------------------------------------
 
-_OUTGOING = "registration_mail"
-
 
 def _queue_mail(recipient: User, subject: LazyString, template: str, **context) -> None:
     """Render an email now, in the recipient's language, and send it once committed.
@@ -74,22 +72,14 @@ def _queue_mail(recipient: User, subject: LazyString, template: str, **context) 
     with force_locale(recipient.locale) if recipient.locale else nullcontext():
         text = render_template(f"emails/{template}.txt", user=recipient, **context)
         message = mail.build_message(recipient.email, str(subject) % {"event": event.name}, text)
-    db.session.info.setdefault(_OUTGOING, []).append(message)
+    on_commit(lambda: _send(message))
 
 
-@sa.event.listens_for(orm.Session, "after_commit")
-def _send_queued_mail(session: orm.Session) -> None:
-    messages: list[EmailMessage] = session.info.pop(_OUTGOING, [])
-    for message in messages:
-        try:
-            mail.send(message)
-        except Exception:  # the change is committed already; a lost email is logged
-            current_app.logger.exception("could not send %s", message["Subject"])
-
-
-@sa.event.listens_for(orm.Session, "after_rollback")
-def _drop_queued_mail(session: orm.Session) -> None:
-    session.info.pop(_OUTGOING, None)
+def _send(message: EmailMessage) -> None:
+    try:
+        mail.send(message)
+    except Exception:  # the change is committed already; a lost email is logged
+        current_app.logger.exception("could not send %s", message["Subject"])
 
 
 # --- what a registration chooses ----------------------------------------------

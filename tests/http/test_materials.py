@@ -4,7 +4,6 @@ and that no address reaches a file it should not."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,32 +14,19 @@ from conference.extensions import db
 from conference.models import Activity, Material, ProgramSession
 from conference.services import materials as svc
 from tests import factories
-from tests.services.test_materials import ELF, PPTX, ooxml, pdf_bytes
+from tests.services.test_materials import (
+    ELF,
+    PPTX,
+    ooxml,
+    pdf_bytes,
+    program_session,
+    stored_files,
+)
 
 REFUSED = ["anonymous", "outsider", "other_participant", "pending"]
 ALLOWED = ["attendee", "speaker", "sponsor_staff", "organizer"]
 PARTICIPANTS_PAGE = "visible to registered participants only"
 TITLE = "Secret roadmap slides"
-
-
-def program_session(event, speakers=(), *, published: bool = True, title: str = "Talk"):
-    start = datetime.combine(event.starts_on, time(9), tzinfo=UTC)
-    session = ProgramSession(
-        event_id=event.id,
-        title=title,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=45),
-        published=published,
-        speakers=list(speakers),
-    )
-    db.session.add(session)
-    db.session.commit()
-    return session
-
-
-def stored_files() -> set[str]:
-    folder = svc.materials_folder()
-    return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
 def materials_count() -> int:

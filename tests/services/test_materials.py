@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -51,7 +51,8 @@ def ooxml(main: str, part: str, *, manifest_first: bool = True) -> bytes:
 
 
 def program_session(event, speakers=(), *, published: bool = True, title: str = "Talk"):
-    start = datetime(2030, 5, 1, 9, tzinfo=UTC)
+    """A 45-minute session at 09:00 UTC on the event's first day."""
+    start = datetime.combine(event.starts_on, time(9), tzinfo=UTC)
     session = ProgramSession(
         event_id=event.id,
         title=title,
@@ -65,7 +66,7 @@ def program_session(event, speakers=(), *, published: bool = True, title: str = 
     return session
 
 
-def stored_files(app) -> set[str]:
+def stored_files() -> set[str]:
     folder = svc.materials_folder()
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
@@ -103,14 +104,14 @@ def test_add_file_pdf_renamed_png_is_stored_as_pdf(app, talk, speaker):
 
 @pytest.mark.parametrize("data", [ELF, WINDOWS_EXE], ids=["elf", "windows-exe"])
 def test_add_file_executable_renamed_pdf_is_refused(app, talk, speaker, data):
-    before = stored_files(app)
+    before = stored_files()
 
     with pytest.raises(ServiceError) as refused:
         svc.add_file(speaker, talk, title="Slides", filename="slides.pdf", data=data)
 
     assert (refused.value.code, refused.value.field) == ("file_type", "file")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
-    assert stored_files(app) == before
+    assert stored_files() == before
 
 
 def test_add_file_text_renamed_pdf_is_kept_as_text(app, talk, speaker):
@@ -228,14 +229,14 @@ def test_download_name_keeps_a_fitting_alternative_extension():
 
 
 def test_add_file_rolled_back_leaves_no_file(app, talk, speaker):
-    before = stored_files(app)
+    before = stored_files()
 
     material = svc.add_file(speaker, talk, title="Slides", filename="s.pdf", data=pdf_bytes())
     written = material.stored_name
-    assert stored_files(app) == before | {written}
+    assert stored_files() == before | {written}
     db.session.rollback()
 
-    assert stored_files(app) == before
+    assert stored_files() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
 
 
@@ -256,12 +257,12 @@ def test_add_file_when_the_row_cannot_be_written_removes_the_file(app, event, sp
     broken = ProgramSession(
         event_id=event.id, title="Ends as it starts", starts_at=start, ends_at=start
     )
-    before = stored_files(app)
+    before = stored_files()
 
     with pytest.raises(sa.exc.IntegrityError):
         svc.add_file(speaker, broken, title="Slides", filename="s.pdf", data=pdf_bytes())
 
-    assert stored_files(app) == before
+    assert stored_files() == before
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
 

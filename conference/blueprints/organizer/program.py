@@ -9,6 +9,7 @@ typed. A session, room or track id from another event is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -19,9 +20,15 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from conference.blueprints.common import authorize, event_or_404, form_errors_from
+from conference.blueprints.common import form_errors_from
 from conference.blueprints.organizer import bp
 from conference.blueprints.organizer.forms import ButtonForm
+from conference.blueprints.organizer.lookups import (
+    event_row_or_404,
+    managed_event,
+    posted_direction,
+    posted_row_or_404,
+)
 from conference.blueprints.organizer.program_forms import (
     ImportCommitForm,
     ImportUploadForm,
@@ -39,32 +46,6 @@ from conference.services import program_import as import_service
 #: How long a checked CSV file may wait for "Import" after the dry run.
 IMPORT_TOKEN_MAX_AGE = 3600
 _IMPORT_SALT = "program-import"
-
-
-def _program_event(slug: str) -> Event:
-    event = event_or_404(slug)
-    authorize("program.manage", event)
-    return event
-
-
-def _session_of(event: Event, session_id: int) -> ProgramSession:
-    session = service.session_of(event, session_id)
-    if session is None:
-        abort(404)
-    return session
-
-
-def _posted_item(model, event: Event, name: str):
-    """The row of ``model`` whose id is posted as ``name``; it must belong to ``event``."""
-    item_id = request.form.get(name, type=int)
-    item = db.session.get(model, item_id) if item_id is not None else None
-    if item is None or item.event_id != event.id:
-        abort(404)
-    return item
-
-
-def _direction() -> int:
-    return -1 if request.form.get("action") == "up" else 1
 
 
 def _common(event: Event) -> dict:
@@ -129,7 +110,7 @@ def _parse_day(text: str) -> date | None:
 @bp.get("/program/")
 @login_required
 def program(slug: str):
-    event = _program_event(slug)
+    event = managed_event(slug, "program.manage")
     tracks, rooms = service.tracks_of(event), service.rooms_of(event)
     chosen = _list_args(event, tracks, rooms)
     sessions = service.program_sessions(event, chosen.filters)
@@ -268,7 +249,7 @@ def _back_to_day(event: Event, session: ProgramSession):
 @bp.route("/program/new", methods=["GET", "POST"])
 @login_required
 def session_new(slug: str):
-    event = _program_event(slug)
+    event = managed_event(slug, "program.manage")
     form = _session_form(event)
     if form.validate_on_submit() and (fields := _session_fields(event, form)) is not None:
         try:
@@ -294,8 +275,8 @@ def session_new(slug: str):
 @bp.route("/program/<int:session_id>", methods=["GET", "POST"])
 @login_required
 def session_edit(slug: str, session_id: int):
-    event = _program_event(slug)
-    session = _session_of(event, session_id)
+    event = managed_event(slug, "program.manage")
+    session = event_row_or_404(ProgramSession, event, session_id)
     form = _session_form(event, session)
     if (
         form.validate_on_submit()
@@ -305,7 +286,7 @@ def session_edit(slug: str, session_id: int):
             service.update_session(current_user, session, **fields)
         except ServiceError as exc:
             db.session.rollback()
-            session = _session_of(event, session_id)
+            session = event_row_or_404(ProgramSession, event, session_id)
             _show_refusal(event, exc, form)
         else:
             db.session.commit()
@@ -317,8 +298,8 @@ def session_edit(slug: str, session_id: int):
 @bp.post("/program/<int:session_id>/delete")
 @login_required
 def session_delete(slug: str, session_id: int):
-    event = _program_event(slug)
-    session = _session_of(event, session_id)
+    event = managed_event(slug, "program.manage")
+    session = event_row_or_404(ProgramSession, event, session_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     title = session.title
@@ -332,55 +313,79 @@ def session_delete(slug: str, session_id: int):
 # --- rooms and tracks ------------------------------------------------------------------
 
 
-@bp.route("/program/rooms", methods=["GET", "POST"])
-@login_required
-def rooms(slug: str):
-    event = _program_event(slug)
-    add_form = RoomForm(prefix="new", formdata=None)
-    editing: Room | None = None
-    edit_form: RoomForm | None = None
-    confirm: tuple[Room, int] | None = None
+@dataclass(frozen=True)
+class _Catalogue:
+    """Rooms or tracks: a list of the event the organizer adds to, edits, reorders and
+    deletes from; deleting one that sessions use asks first, and the sessions stay."""
+
+    model: type[Room] | type[Track]
+    form: type[RoomForm] | type[TrackForm]
+    #: The posted field naming the row.
+    id_field: str
+    endpoint: str
+    template: str
+    #: The template's name for the rows.
+    rows_name: str
+    rows: Callable[[Event], list]
+    usages: Callable[[Event], dict[int, int]]
+    add: Callable
+    update: Callable
+    move: Callable
+    delete: Callable
+    added: Callable[[str], str]
+    saved: Callable[[str], str]
+    deleted: Callable[[str, int], str]
+
+
+def _catalogue_page(event: Event, catalogue: _Catalogue, add_form, **context):
+    """The page of ``catalogue``: GET shows it (``?edit=<id>`` opens a row's form), POST
+    does the posted ``action`` (add, update, up, down, delete) and redirects back."""
+    editing = None
+    edit_form = None
+    confirm: tuple[Room | Track, int] | None = None
+
+    def back():
+        return redirect(url_for(catalogue.endpoint, slug=event.slug))
 
     if request.method == "GET" and (edit_id := request.args.get("edit", type=int)):
-        editing = db.session.get(Room, edit_id)
-        if editing is None or editing.event_id != event.id:
-            abort(404)
-        edit_form = RoomForm(prefix="edit", formdata=None, obj=editing)
+        editing = event_row_or_404(catalogue.model, event, edit_id)
+        edit_form = catalogue.form(prefix="edit", formdata=None, obj=editing)
 
     if request.method == "POST":
         action = request.form.get("action")
-        form: RoomForm | None = None
+        form = None
         try:
             if action == "add":
-                form = add_form = RoomForm(prefix="new")
+                form = add_form = catalogue.form(prefix="new")
                 if form.validate_on_submit():
-                    room = service.add_room(current_user, event, form.name.data, form.capacity.data)
+                    row = catalogue.add(current_user, event, **form.service_fields())
                     db.session.commit()
-                    flash(_("Room “%(name)s” is added.", name=room.name), "success")
-                    return redirect(url_for("organizer.rooms", slug=event.slug))
+                    flash(catalogue.added(row.name), "success")
+                    return back()
             elif action == "update":
-                editing = _posted_item(Room, event, "room_id")
-                form = edit_form = RoomForm(prefix="edit")
+                editing = posted_row_or_404(catalogue.model, event, catalogue.id_field)
+                form = edit_form = catalogue.form(prefix="edit")
                 if form.validate_on_submit():
-                    service.update_room(current_user, editing, form.name.data, form.capacity.data)
+                    catalogue.update(current_user, editing, **form.service_fields())
                     db.session.commit()
-                    flash(_("Room “%(name)s” is saved.", name=editing.name), "success")
-                    return redirect(url_for("organizer.rooms", slug=event.slug))
+                    flash(catalogue.saved(editing.name), "success")
+                    return back()
             elif action in ("up", "down"):
-                service.move_room(current_user, _posted_item(Room, event, "room_id"), _direction())
+                row = posted_row_or_404(catalogue.model, event, catalogue.id_field)
+                catalogue.move(current_user, row, posted_direction())
                 db.session.commit()
-                return redirect(url_for("organizer.rooms", slug=event.slug))
+                return back()
             elif action == "delete":
-                room = _posted_item(Room, event, "room_id")
-                used = service.room_usages(event).get(room.id, 0)
+                row = posted_row_or_404(catalogue.model, event, catalogue.id_field)
+                used = catalogue.usages(event).get(row.id, 0)
                 if used and request.form.get("confirm") != "yes":
-                    confirm = (room, used)
+                    confirm = (row, used)
                 else:
-                    name = room.name
-                    affected = service.delete_room(current_user, room)
+                    name = row.name
+                    affected = catalogue.delete(current_user, row)
                     db.session.commit()
-                    flash(_room_deleted_message(name, affected), "success")
-                    return redirect(url_for("organizer.rooms", slug=event.slug))
+                    flash(catalogue.deleted(name, affected), "success")
+                    return back()
             else:
                 abort(400)
         except ServiceError as exc:
@@ -391,15 +396,16 @@ def rooms(slug: str):
                 flash(exc.message, "danger")
 
     return render_template(
-        "organizer/rooms.html",
+        catalogue.template,
         **_common(event),
-        rooms=service.rooms_of(event),
-        usage=service.room_usages(event),
+        **{catalogue.rows_name: catalogue.rows(event)},
+        usage=catalogue.usages(event),
         add_form=add_form,
         editing=editing,
         edit_form=edit_form,
         confirm=confirm,
         button_form=ButtonForm(),
+        **context,
     )
 
 
@@ -425,95 +431,60 @@ def _track_deleted_message(name: str, affected: int) -> str:
     )
 
 
+_ROOMS = _Catalogue(
+    model=Room,
+    form=RoomForm,
+    id_field="room_id",
+    endpoint="organizer.rooms",
+    template="organizer/rooms.html",
+    rows_name="rooms",
+    rows=service.rooms_of,
+    usages=service.room_usages,
+    add=service.add_room,
+    update=service.update_room,
+    move=service.move_room,
+    delete=service.delete_room,
+    added=lambda name: _("Room “%(name)s” is added.", name=name),
+    saved=lambda name: _("Room “%(name)s” is saved.", name=name),
+    deleted=_room_deleted_message,
+)
+
+_TRACKS = _Catalogue(
+    model=Track,
+    form=TrackForm,
+    id_field="track_id",
+    endpoint="organizer.tracks",
+    template="organizer/tracks.html",
+    rows_name="tracks",
+    rows=service.tracks_of,
+    usages=service.track_usages,
+    add=service.add_track,
+    update=service.update_track,
+    move=service.move_track,
+    delete=service.delete_track,
+    added=lambda name: _("Track “%(name)s” is added.", name=name),
+    saved=lambda name: _("Track “%(name)s” is saved.", name=name),
+    deleted=_track_deleted_message,
+)
+
+
+@bp.route("/program/rooms", methods=["GET", "POST"])
+@login_required
+def rooms(slug: str):
+    event = managed_event(slug, "program.manage")
+    return _catalogue_page(event, _ROOMS, RoomForm(prefix="new", formdata=None))
+
+
 @bp.route("/program/tracks", methods=["GET", "POST"])
 @login_required
 def tracks(slug: str):
-    event = _program_event(slug)
-    existing = service.tracks_of(event)
-    used_colors = {t.color for t in existing}
+    event = managed_event(slug, "program.manage")
+    used_colors = {t.color for t in service.tracks_of(event)}
     free = [c for c in service.TRACK_COLORS if c not in used_colors]
     add_form = TrackForm(
         prefix="new", formdata=None, data={"color": free[0] if free else service.TRACK_COLORS[0]}
     )
-    editing: Track | None = None
-    edit_form: TrackForm | None = None
-    confirm: tuple[Track, int] | None = None
-
-    if request.method == "GET" and (edit_id := request.args.get("edit", type=int)):
-        editing = db.session.get(Track, edit_id)
-        if editing is None or editing.event_id != event.id:
-            abort(404)
-        edit_form = TrackForm(prefix="edit", formdata=None, obj=editing)
-
-    if request.method == "POST":
-        action = request.form.get("action")
-        form: TrackForm | None = None
-        try:
-            if action == "add":
-                form = add_form = TrackForm(prefix="new")
-                if form.validate_on_submit():
-                    track = service.add_track(
-                        current_user,
-                        event,
-                        form.name.data,
-                        form.color.data,
-                        form.description.data or "",
-                    )
-                    db.session.commit()
-                    flash(_("Track “%(name)s” is added.", name=track.name), "success")
-                    return redirect(url_for("organizer.tracks", slug=event.slug))
-            elif action == "update":
-                editing = _posted_item(Track, event, "track_id")
-                form = edit_form = TrackForm(prefix="edit")
-                if form.validate_on_submit():
-                    service.update_track(
-                        current_user,
-                        editing,
-                        form.name.data,
-                        form.color.data,
-                        form.description.data or "",
-                    )
-                    db.session.commit()
-                    flash(_("Track “%(name)s” is saved.", name=editing.name), "success")
-                    return redirect(url_for("organizer.tracks", slug=event.slug))
-            elif action in ("up", "down"):
-                service.move_track(
-                    current_user, _posted_item(Track, event, "track_id"), _direction()
-                )
-                db.session.commit()
-                return redirect(url_for("organizer.tracks", slug=event.slug))
-            elif action == "delete":
-                track = _posted_item(Track, event, "track_id")
-                used = service.track_usages(event).get(track.id, 0)
-                if used and request.form.get("confirm") != "yes":
-                    confirm = (track, used)
-                else:
-                    name = track.name
-                    affected = service.delete_track(current_user, track)
-                    db.session.commit()
-                    flash(_track_deleted_message(name, affected), "success")
-                    return redirect(url_for("organizer.tracks", slug=event.slug))
-            else:
-                abort(400)
-        except ServiceError as exc:
-            db.session.rollback()
-            if form is not None:
-                form_errors_from(exc, form)
-            else:
-                flash(exc.message, "danger")
-
-    return render_template(
-        "organizer/tracks.html",
-        **_common(event),
-        tracks=service.tracks_of(event),
-        usage=service.track_usages(event),
-        color_labels=service.TRACK_COLOR_LABELS,
-        add_form=add_form,
-        editing=editing,
-        edit_form=edit_form,
-        confirm=confirm,
-        button_form=ButtonForm(),
-    )
+    return _catalogue_page(event, _TRACKS, add_form, color_labels=service.TRACK_COLOR_LABELS)
 
 
 # --- CSV import ------------------------------------------------------------------------
@@ -564,7 +535,7 @@ def _unsign_import(event: Event, token: str) -> str:
 @login_required
 def program_import(slug: str):
     """Upload → dry run (every row's problems, or what would be created) → import."""
-    event = _program_event(slug)
+    event = managed_event(slug, "program.manage")
     upload = ImportUploadForm()
     plan: import_service.ImportPlan | None = None
     commit_form: ImportCommitForm | None = None
@@ -618,7 +589,7 @@ def program_import(slug: str):
 @bp.get("/program/import/template.csv")
 @login_required
 def program_template(slug: str):
-    event = _program_event(slug)
+    event = managed_event(slug, "program.manage")
     body = "\ufeff" + import_service.template_csv(event)
     return Response(
         body.encode("utf-8"),

@@ -135,21 +135,27 @@ class SessionForm(FlaskForm):
         return form
 
 
-class RoomForm(FlaskForm):
+class _NamedForm(FlaskForm):
+    """A room's or a track's form: a name, unique in the event (the service checks that)."""
+
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=program_service.NAME_MAX)]
     )
+
+
+class RoomForm(_NamedForm):
     capacity = IntegerField(
         _l("Seats"),
         validators=[Optional(), NumberRange(min=1, max=program_service.CAPACITY_MAX)],
         description=_l("Leave empty if unknown."),
     )
 
+    def service_fields(self) -> dict:
+        """The arguments of ``add_room`` / ``update_room``."""
+        return {"name": self.name.data, "capacity": self.capacity.data}
 
-class TrackForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=program_service.NAME_MAX)]
-    )
+
+class TrackForm(_NamedForm):
     color = RadioField(
         _l("Colour"),
         choices=[SelectChoice(c, label) for c, label in program_service.TRACK_COLOR_LABELS.items()],
@@ -160,6 +166,14 @@ class TrackForm(FlaskForm):
         validators=[Length(max=program_service.DESCRIPTION_MAX)],
         description=_l("One line shown with the agenda's track filter."),
     )
+
+    def service_fields(self) -> dict:
+        """The arguments of ``add_track`` / ``update_track``."""
+        return {
+            "name": self.name.data,
+            "color": self.color.data,
+            "description": self.description.data or "",
+        }
 
 
 class ImportUploadForm(FlaskForm):

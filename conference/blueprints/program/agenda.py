@@ -41,11 +41,16 @@ from conference.services.agenda import (
     my_agenda,
     next_start,
     record_session_view,
-    session_of,
     toggle_bookmark,
 )
 from conference.services.materials import visible_materials
-from conference.services.program import FORMAT_LABELS, clock, event_days, utc_to_local
+from conference.services.program import (
+    FORMAT_LABELS,
+    clock,
+    event_days,
+    session_of,
+    utc_to_local,
+)
 from conference.services.program_search import highlight as highlight_words
 from conference.services.program_search import search_program, search_words, snippet
 
@@ -78,7 +83,8 @@ def session_format(value: SessionFormat) -> str:
     return str(FORMAT_LABELS.get(SessionFormat(value), value))
 
 
-def _session_or_404(event: Event, session_id: int) -> ProgramSession:
+def session_or_404(event: Event, session_id: int) -> ProgramSession:
+    """The session ``session_id`` of ``event`` (drafts included), else 404."""
     session = session_of(event, session_id)
     if session is None:
         abort(404)
@@ -167,7 +173,7 @@ def agenda(slug: str):
 @bp.route("/program/<int:session_id>")
 def session(slug: str, session_id: int):
     event = event_or_404(slug)
-    program_session = _session_or_404(event, session_id)
+    program_session = session_or_404(event, session_id)
     authorize_participant("session.view", event, program_session)
     organizer = can(current_user, "program.manage", event)
     now = now_utc()
@@ -207,7 +213,7 @@ def _wants_json() -> bool:
 @login_required
 def bookmark(slug: str, session_id: int):
     event = event_or_404(slug)
-    program_session = _session_or_404(event, session_id)
+    program_session = session_or_404(event, session_id)
     if _wants_json() and not can(current_user, "session.bookmark", program_session):
         message = _("Only participants of the event can build an agenda.")
         return {"ok": False, "error": "forbidden", "message": message}, 403

@@ -13,7 +13,6 @@ its own, with the messages next to the fields.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -33,6 +32,7 @@ from conference.blueprints.common import (
 )
 from conference.blueprints.profiles.views import PersonSection, in_this_event
 from conference.blueprints.program import bp
+from conference.blueprints.program.agenda import session_or_404
 from conference.enums import ActivityKind, MaterialKind
 from conference.extensions import db
 from conference.models import Event, Material, ProgramSession, User
@@ -82,21 +82,18 @@ def material_type(material: Material) -> str:
     return material_service.type_label(material)
 
 
-def _session_or_404(event: Event, session_id: int) -> ProgramSession:
-    session = db.session.scalar(
-        sa.select(ProgramSession).where(
-            ProgramSession.id == session_id, ProgramSession.event_id == event.id
-        )
-    )
-    if session is None:
-        abort(404)
-    return session
-
-
 def _material_or_404(event: Event, material_id: int) -> Material:
     material = material_service.material_in(event, material_id)
     if material is None:
         abort(404)
+    return material
+
+
+def _material_to_change(slug: str, material_id: int, action: str) -> Material:
+    """The material of the address, which the current user must be allowed to ``action``."""
+    event = event_or_404(slug)
+    material = _material_or_404(event, material_id)
+    authorize(action, material)
     return material
 
 
@@ -127,7 +124,7 @@ def _attach(form: MaterialForm, session: ProgramSession) -> Material:
 @login_required
 def material_upload(slug: str, session_id: int):
     event = event_or_404(slug)
-    session = _session_or_404(event, session_id)
+    session = session_or_404(event, session_id)
     authorize("material.upload", session)
     form = MaterialForm()
     if form.validate_on_submit():
@@ -199,9 +196,7 @@ def material(slug: str, material_id: int):
 @bp.post("/materials/<int:material_id>/delete")
 @login_required
 def material_delete(slug: str, material_id: int):
-    event = event_or_404(slug)
-    material = _material_or_404(event, material_id)
-    authorize("material.delete", material)
+    material = _material_to_change(slug, material_id, "material.delete")
     session, title = material.session, material.title
     material_service.delete_material(current_user._get_current_object(), material)
     db.session.commit()
@@ -213,9 +208,7 @@ def material_delete(slug: str, material_id: int):
 @login_required
 def material_publish(slug: str, material_id: int):
     """Make a material public (``public=1``) or for participants only again (``public=0``)."""
-    event = event_or_404(slug)
-    material = _material_or_404(event, material_id)
-    authorize("material.publish", material)
+    material = _material_to_change(slug, material_id, "material.publish")
     public = request.form.get("public") == "1"
     material_service.set_public(current_user._get_current_object(), material, public)
     db.session.commit()
