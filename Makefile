@@ -15,6 +15,7 @@ PYTEST_WORKERS ?= auto
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	scripts/system-packages.sh runtime
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
@@ -26,6 +27,7 @@ run: install
 	$(BIN)/python -m conference.serve --host $(HOST) --port $(PORT)
 
 test: install
+	scripts/system-packages.sh test
 	@echo "== tests on SQLite =="
 	TEST_DATABASE_URL=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 	@if [ -n "$(TEST_DATABASE_URL)" ] && $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \

@@ -1,10 +1,14 @@
 """Console commands: ``flask --app conference <command>``.
 
 ``init-db`` applies the migrations; ``create-admin`` makes a platform admin;
-``seed-demo`` and ``bench-data`` fill the database for trying and measuring.
+``seed-demo`` and ``bench-data`` fill the database for trying and measuring;
+``send-message-digests`` emails people about messages waiting unread (run it from cron
+or a timer every few minutes).
 """
 
 from __future__ import annotations
+
+from contextlib import nullcontext
 
 import click
 import sqlalchemy as sa
@@ -36,6 +40,26 @@ def register_cli(app: Flask) -> None:
         user.is_platform_admin = True
         db.session.commit()
         click.echo(f"{user.email} is a platform admin.")
+
+    @app.cli.command("send-message-digests")
+    @click.option(
+        "--base-url",
+        help="The site's address for the links in the emails, e.g. https://events.example.org "
+        "(needed unless SERVER_NAME is set).",
+    )
+    def send_message_digests(base_url: str | None) -> None:
+        """Email everyone whose messages have waited unread longer than MESSAGE_DIGEST_DELAY."""
+        from conference.models.types import utcnow
+        from conference.services import messaging
+
+        if not base_url and not app.config.get("SERVER_NAME"):
+            raise click.UsageError(
+                "Give --base-url (or set SERVER_NAME) so the emails can link to the site."
+            )
+        with app.test_request_context(base_url=base_url) if base_url else nullcontext():
+            sent = messaging.send_digests(utcnow())
+            db.session.commit()
+        click.echo(f"{sent} digest email(s) sent.")
 
     from conference import demo
 

@@ -93,6 +93,10 @@ def load_config() -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        #: Redis pub/sub channel shared by the workers of one installation.
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
+        #: How many proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "ru", "ja"],
@@ -102,4 +106,8 @@ def load_config() -> dict:
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", 3600)),
         "DIRECTORY_PAGE_SIZE": 24,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: Seconds a message waits unread before it goes into an email digest.
+        "MESSAGE_DIGEST_DELAY": int(os.environ.get("MESSAGE_DIGEST_DELAY", 900)),
+        #: Messages one person may send, in the ``limits`` notation (e.g. "30/minute").
+        "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30/minute"),
     }

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import models
 from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -43,14 +44,19 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
+    # Handlers are declared on import and handed to every server init_app builds.
+    from conference import realtime  # noqa: F401
+
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
-        cors_allowed_origins=[],
+        channel=app.config["SOCKETIO_CHANNEL"],
     )
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind nginx every request comes from 127.0.0.1: rate limits need the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from conference import realtime  # noqa: F401  (registers the socket handlers)
     from conference.blueprints import register_blueprints
     from conference.cli import register_cli
 
@@ -84,9 +90,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @sa_event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    """SQLAlchemy's documented recipe for real transactions on pysqlite."""
+    """SQLAlchemy's documented recipe for real transactions on pysqlite, with IMMEDIATE.
+
+    A deferred BEGIN that reads and then writes fails at once with SQLITE_BUSY
+    when another connection wrote in between (busy_timeout cannot help it).
+    IMMEDIATE takes the write lock at the start and waits for it instead, so
+    concurrent requests and sockets queue rather than fail. PostgreSQL, the
+    production database, is not affected.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def select_locale() -> str | None:

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         auth,
         events,
+        messages,
         organizer,
         profiles,
         program,
@@ -23,3 +24,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizer.bp)
     app.register_blueprint(program.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(messages.bp)

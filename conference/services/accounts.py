@@ -33,7 +33,7 @@ from conference.extensions import db
 from conference.models import Profile, User
 from conference.models.people import new_session_nonce
 from conference.models.types import utcnow
-from conference.services import ServiceError
+from conference.services import ServiceError, messaging
 from conference.services.mail import send_template
 
 
@@ -128,8 +128,13 @@ def validate_password(password: str, field: str = "password") -> None:
 
 
 def rotate_sessions(user: User) -> None:
-    """Give the account a new session nonce: every session logged in before stops working."""
+    """Give the account a new session nonce: every session logged in before stops working.
+
+    Side effects: open sockets of the account are ended after the commit
+    (``messaging.end_sessions``), so a password change reaches other devices at once.
+    """
     user.session_nonce = new_session_nonce()
+    messaging.end_sessions(user.id)
 
 
 # --- tokens -------------------------------------------------------------------

@@ -7,9 +7,8 @@ from flask_babel import gettext
 
 from conference.extensions import db
 from conference.models import User
-from conference.models.people import new_session_nonce
 from conference.models.types import search_key
-from conference.services import ServiceError
+from conference.services import ServiceError, accounts
 
 PAGE_SIZE = 50
 
@@ -47,12 +46,13 @@ def set_suspended(actor: User, user: User, suspended: bool) -> None:
     """Suspend or restore an account.
 
     Side effects: writes ``user.is_suspended``; suspending also rotates the
-    account's session nonce, which logs out every open session at once.
+    account's session nonce, which logs out every open session at once, and ends
+    the account's open sockets (``messaging.end_sessions``).
     Admins cannot suspend themselves (they would lock the platform out).
     """
     if suspended and user.id == actor.id:
         raise ServiceError("self_suspend", gettext("You cannot suspend your own account."))
     user.is_suspended = suspended
     if suspended:
-        user.session_nonce = new_session_nonce()
+        accounts.rotate_sessions(user)
     db.session.flush()

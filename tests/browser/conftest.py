@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from conference.extensions import db
+from conference.extensions import db, socketio
 from tests.conftest import _database_url, _drop_database, make_test_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,6 +32,11 @@ class LiveServer:
     def __init__(self, app, root: Path):
         self.app = app
         self.root = root
+        #: The Socket.IO server bound to this app. ``create_app`` re-binds the one module-level
+        #: ``socketio`` to the newest app, and handlers and emits go through it.
+        self.socketio_server = socketio.server
+        # Werkzeug's threaded server carries Socket.IO too (long-polling and, through
+        # simple-websocket, WebSocket) since Flask-SocketIO's middleware wraps the app.
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -83,8 +88,9 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server, request):
+def page(chromium, live_server, request, monkeypatch):
     """A fresh browser context (no cookies) on a freshly reset database."""
+    monkeypatch.setattr(socketio, "server", live_server.socketio_server)
     live_server.reset_database()
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(10_000)

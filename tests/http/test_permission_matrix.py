@@ -78,6 +78,8 @@ MATRIX = {
     "program.agenda": ("/e/{slug}/program/", PUBLIC),
     "program.search": ("/e/{slug}/program/search?q=talk", PUBLIC),
     "program.mine": ("/e/{slug}/program/mine", PARTICIPANTS_ONLY_PAGE),
+    "messages.inbox": ("/messages/", SIGNED_IN),
+    "messages.moderation": ("/e/{slug}/manage/moderation", ORGANIZER_ONLY),
 }
 
 #: Endpoints checked in their area's tests rather than here, and why.
@@ -109,6 +111,13 @@ ELSEWHERE = {
     "organizer.session_delete": "POST only (tests/http/test_organizer_program.py)",
     "program.session": "needs a session; every identity, drafts too, in tests/http/test_agenda.py",
     "program.bookmark": "POST only (tests/http/test_agenda.py)",
+    "messages.conversation": "needs a conversation; members and strangers in test_messages.py",
+    "messages.history": "needs a conversation; members and strangers in test_messages.py",
+    "messages.send": "POST only (tests/http/test_messages.py)",
+    "messages.start": "POST only (tests/http/test_messages.py)",
+    "messages.block": "POST only (tests/http/test_messages.py)",
+    "messages.unblock": "POST only (tests/http/test_messages.py)",
+    "messages.report": "POST only (tests/http/test_messages.py)",
 }
 
 

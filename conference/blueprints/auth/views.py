@@ -26,7 +26,7 @@ from conference.blueprints.auth.forms import (
 )
 from conference.blueprints.common import form_errors_from
 from conference.extensions import db, limiter
-from conference.services import ServiceError, accounts
+from conference.services import ServiceError, accounts, messaging
 
 #: Attempts at a password, per client address.
 PASSWORD_LIMIT = "10 per minute"
@@ -174,6 +174,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        messaging.end_sessions(current_user.id)
+        db.session.commit()
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(_home())

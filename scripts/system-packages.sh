@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages the app (runtime) or the tests (test) need, if missing.
+# As root it runs apt-get; otherwise it prints the command to run and fails.
+set -euo pipefail
+
+runtime=(libmagic1)
+test_extra=(chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core)
+
+wanted=("${runtime[@]}")
+[ "${1:-runtime}" = "test" ] && wanted+=("${test_extra[@]}")
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Please install: ${missing[*]} (Debian package names)" >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "== installing Debian packages: ${missing[*]} =="
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,115 @@
+/* Realtime on every page for signed-in people.
+ *
+ * Opens the one Socket.IO connection of the page (the server accepts it only for a
+ * logged-in session and puts it in the person's own room), keeps the unread badge
+ * of the navigation current, shows a small toast when a message arrives for a
+ * conversation that is not open, and ends the page's session when the server says
+ * so (logout elsewhere, suspension, password change).
+ *
+ * Page scripts (messages.js) reuse the connection through window.ConferenceRealtime.
+ * Everything the script needs comes from data- attributes of #realtime (base.html).
+ */
+(function () {
+  "use strict";
+
+  var config = document.getElementById("realtime");
+  if (!config || typeof window.io !== "function") {
+    return;
+  }
+  var me = Number(config.dataset.userId);
+  var socket = window.io({ autoConnect: true });
+
+  function setUnread(total) {
+    var count = Number(total) || 0;
+    document.querySelectorAll("[data-unread-badge]").forEach(function (badge) {
+      badge.hidden = count <= 0;
+      var number = badge.querySelector("[data-unread-count]");
+      if (number) {
+        number.textContent = count > 99 ? "99+" : String(count);
+      }
+    });
+  }
+
+  function conversationUrl(id) {
+    return config.dataset.conversationUrl.replace(/0$/, String(id));
+  }
+
+  /* The conversation shown on this page, if any (the conversation page marks it). */
+  function openConversationId() {
+    var chat = document.getElementById("chat");
+    return chat ? Number(chat.dataset.conversationId) : null;
+  }
+
+  function showToast(payload) {
+    var container = document.getElementById("message-toasts");
+    if (!container || !window.bootstrap) {
+      return;
+    }
+    var toast = document.createElement("div");
+    toast.className = "toast message-toast";
+    toast.setAttribute("role", "status");
+    toast.setAttribute("aria-live", "polite");
+    toast.setAttribute("aria-atomic", "true");
+
+    var header = document.createElement("div");
+    header.className = "toast-header";
+    var dot = document.createElement("span");
+    dot.className = "toast-dot";
+    var name = document.createElement("strong");
+    name.className = "me-auto text-truncate";
+    name.textContent = payload.sender_name;
+    var kind = document.createElement("small");
+    kind.className = "text-body-secondary ms-2";
+    kind.textContent = config.dataset.labelNewMessage;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close ms-2";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", config.dataset.labelClose);
+    header.append(dot, name, kind, close);
+
+    var body = document.createElement("div");
+    body.className = "toast-body";
+    var link = document.createElement("a");
+    link.className = "toast-link";
+    link.href = conversationUrl(payload.conversation_id);
+    var text = document.createElement("span");
+    text.className = "toast-text";
+    text.textContent = payload.hidden ? config.dataset.labelRemoved : payload.body;
+    link.append(text);
+    body.append(link);
+
+    toast.append(header, body);
+    container.append(toast);
+    toast.addEventListener("hidden.bs.toast", function () {
+      toast.remove();
+    });
+    window.bootstrap.Toast.getOrCreateInstance(toast, { delay: 7000 }).show();
+  }
+
+  socket.on("unread", function (data) {
+    setUnread(data && data.total);
+  });
+
+  socket.on("message", function (payload) {
+    if (!payload || payload.sender_id === me || payload.hidden) {
+      return;
+    }
+    if (payload.conversation_id === openConversationId() || document.getElementById("inbox")) {
+      return;
+    }
+    showToast(payload);
+  });
+
+  socket.on("session_ended", function () {
+    socket.disconnect();
+    window.location.reload();
+  });
+
+  window.ConferenceRealtime = {
+    socket: socket,
+    me: me,
+    setUnread: setUnread,
+    conversationUrl: conversationUrl,
+  };
+})();
