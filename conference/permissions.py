@@ -88,8 +88,8 @@ def standing(user, event: Event) -> Standing:
     return result
 
 
-def forget_standing(user_id: int | None = None, event_id: int | None = None) -> None:
-    """Drop cached standings after a change within the same request."""
+def forget_standing() -> None:
+    """Drop cached standings after a change of roles or registrations within one context."""
     if has_app_context() and "_standings" in g:
         g._standings.clear()
 
