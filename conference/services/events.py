@@ -36,7 +36,7 @@ from conference.models import (
 )
 from conference.models.types import utcnow
 from conference.permissions import forget_standing
-from conference.services import ServiceError
+from conference.services import ServiceError, ordering
 from conference.services.accounts import find_by_email
 from conference.services.registrations import active_by_ticket_type
 from conference.services.search import apply_search_keys
@@ -446,11 +446,6 @@ def _check_term_name(event: Event, kind: TaxonomyKind, name: str, term: Taxonomy
             )
 
 
-def _renumber(items: list) -> None:
-    for position, item in enumerate(items):
-        item.position = position
-
-
 def add_term(event: Event, kind: TaxonomyKind, name: str) -> TaxonomyTerm:
     """Add ``name`` at the end of the ``kind`` list; names are unique per list, ignoring case.
 
@@ -462,8 +457,7 @@ def add_term(event: Event, kind: TaxonomyKind, name: str) -> TaxonomyTerm:
     existing = terms_of(event, kind)
     term = TaxonomyTerm(kind=kind, name=name, position=len(existing))
     event.terms.append(term)
-    _renumber([*existing, term])
-    db.session.flush()
+    ordering.renumber([*existing, term])
     return term
 
 
@@ -485,19 +479,8 @@ def move_term(term: TaxonomyTerm, direction: int) -> None:
     Side effects: rewrites the positions of the list. Flushes, and reloads
     ``event.terms`` in the new order.
     """
-    _move(terms_of(term.event, term.kind), term, direction)
+    ordering.move(terms_of(term.event, term.kind), term, direction)
     db.session.expire(term.event, ["terms"])
-
-
-def _move(items: list, item, direction: int) -> None:
-    if direction not in (-1, 1):
-        raise ValueError("direction is -1 or +1")
-    index = items.index(item)
-    target = index + direction
-    if 0 <= target < len(items):
-        items[index], items[target] = items[target], items[index]
-    _renumber(items)
-    db.session.flush()
 
 
 def term_usage(term: TaxonomyTerm) -> int:
@@ -554,8 +537,7 @@ def delete_term(term: TaxonomyTerm, *, confirmed: bool = False) -> None:
     event, kind = term.event, term.kind
     event.terms.remove(term)
     db.session.flush()
-    _renumber(terms_of(event, kind))
-    db.session.flush()
+    ordering.renumber(terms_of(event, kind))
     if used:
         db.session.expire_all()
 
@@ -624,7 +606,7 @@ def move_ticket_type(ticket: TicketType, direction: int) -> None:
 
     Side effects: rewrites the positions of the event's ticket types. Flushes.
     """
-    _move(list(ticket.event.ticket_types), ticket, direction)
+    ordering.move(list(ticket.event.ticket_types), ticket, direction)
     db.session.expire(ticket.event, ["ticket_types"])
 
 
@@ -661,8 +643,7 @@ def delete_ticket_type(ticket: TicketType) -> None:
         )
     event = ticket.event
     event.ticket_types.remove(ticket)
-    _renumber(event.ticket_types)
-    db.session.flush()
+    ordering.renumber(event.ticket_types)
 
 
 # --- team --------------------------------------------------------------------

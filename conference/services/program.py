@@ -47,7 +47,7 @@ from conference.models import (
     session_speakers,
 )
 from conference.permissions import can, forget_standing
-from conference.services import ServiceError
+from conference.services import ServiceError, ordering
 
 #: The colours a track can have; each is a CSS class ``track-<name>`` in app.css.
 TRACK_COLORS: tuple[str, ...] = (
@@ -771,22 +771,6 @@ def _check_capacity(capacity: int | None) -> None:
         )
 
 
-def _renumber(items: list) -> None:
-    for position, each in enumerate(items):
-        each.position = position
-    db.session.flush()
-
-
-def _move(items: list, item, direction: int) -> None:
-    if direction not in (-1, 1):
-        raise ValueError("direction is -1 or +1")
-    index = items.index(item)
-    target = index + direction
-    if 0 <= target < len(items):
-        items[index], items[target] = items[target], items[index]
-    _renumber(items)
-
-
 def _usages(event: Event, column) -> dict[int, int]:
     """Sessions of ``event`` per value of ``column`` (a room or track id), None left out."""
     return dict(
@@ -811,7 +795,7 @@ def _delete_keeping_sessions(event: Event, item: Room | Track, column) -> int:
     ).rowcount
     db.session.delete(item)
     db.session.flush()
-    _renumber(_in_order(type(item), event))
+    ordering.renumber(_in_order(type(item), event))
     return affected
 
 
@@ -850,7 +834,7 @@ def move_room(actor: User, room: Room, direction: int) -> None:
 
     Side effects: rewrites the positions of the event's rooms. Flushes.
     """
-    _move(rooms_of(_managed_event_of(actor, room)), room, direction)
+    ordering.move(rooms_of(_managed_event_of(actor, room)), room, direction)
 
 
 def room_usages(event: Event) -> dict[int, int]:
@@ -934,7 +918,7 @@ def move_track(actor: User, track: Track, direction: int) -> None:
 
     Side effects: rewrites the positions of the event's tracks. Flushes.
     """
-    _move(tracks_of(_managed_event_of(actor, track)), track, direction)
+    ordering.move(tracks_of(_managed_event_of(actor, track)), track, direction)
 
 
 def track_usages(event: Event) -> dict[int, int]:

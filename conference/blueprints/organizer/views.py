@@ -22,22 +22,18 @@ from conference.blueprints.organizer.forms import (
     TermForm,
     TicketTypeForm,
 )
-from conference.blueprints.organizer.lookups import event_row_or_404, managed_event
+from conference.blueprints.organizer.lookups import (
+    event_row_or_404,
+    managed_event,
+    posted_direction,
+    posted_row_or_404,
+)
 from conference.enums import EventRoleKind, TaxonomyKind
 from conference.extensions import db
 from conference.models import Event, EventRole, InvitationCode, TaxonomyTerm, TicketType
 from conference.permissions import can
 from conference.services import ServiceError
 from conference.services import events as event_service
-
-
-def _posted_item(model, event: Event, field: str):
-    """The row of ``model`` named by the posted ``field``, which must belong to ``event``."""
-    return event_row_or_404(model, event, request.form.get(field, type=int))
-
-
-def _direction() -> int:
-    return -1 if request.form.get("action") == "up" else 1
 
 
 @bp.get("/")
@@ -96,7 +92,7 @@ def taxonomy(slug: str):
                     flash(_("“%(name)s” is added.", name=term.name), "success")
                     return _back_to_taxonomy(event, kind)
             elif action == "rename":
-                editing = _posted_item(TaxonomyTerm, event, "term_id")
+                editing = posted_row_or_404(TaxonomyTerm, event, "term_id")
                 form = rename_form = TermForm(prefix="rename")
                 if form.validate_on_submit():
                     event_service.rename_term(editing, form.name.data)
@@ -104,12 +100,12 @@ def taxonomy(slug: str):
                     flash(_("Renamed to “%(name)s”.", name=editing.name), "success")
                     return _back_to_taxonomy(event, editing.kind)
             elif action in ("up", "down"):
-                term = _posted_item(TaxonomyTerm, event, "term_id")
-                event_service.move_term(term, _direction())
+                term = posted_row_or_404(TaxonomyTerm, event, "term_id")
+                event_service.move_term(term, posted_direction())
                 db.session.commit()
                 return _back_to_taxonomy(event, term.kind)
             elif action == "delete":
-                term = _posted_item(TaxonomyTerm, event, "term_id")
+                term = posted_row_or_404(TaxonomyTerm, event, "term_id")
                 used = event_service.term_usage(term)
                 if used and request.form.get("confirm") != "yes":
                     confirm = (term, used)
@@ -179,7 +175,7 @@ def ticket_types(slug: str):
                     flash(_("Ticket type “%(name)s” is added.", name=ticket.name), "success")
                     return redirect(url_for("organizer.ticket_types", slug=event.slug))
             elif action == "update":
-                editing = _posted_item(TicketType, event, "ticket_id")
+                editing = posted_row_or_404(TicketType, event, "ticket_id")
                 form = edit_form = TicketTypeForm(prefix="edit")
                 if form.validate_on_submit():
                     event_service.update_ticket_type(
@@ -189,12 +185,12 @@ def ticket_types(slug: str):
                     flash(_("Ticket type “%(name)s” is saved.", name=editing.name), "success")
                     return redirect(url_for("organizer.ticket_types", slug=event.slug))
             elif action in ("up", "down"):
-                ticket = _posted_item(TicketType, event, "ticket_id")
-                event_service.move_ticket_type(ticket, _direction())
+                ticket = posted_row_or_404(TicketType, event, "ticket_id")
+                event_service.move_ticket_type(ticket, posted_direction())
                 db.session.commit()
                 return redirect(url_for("organizer.ticket_types", slug=event.slug))
             elif action == "delete":
-                ticket = _posted_item(TicketType, event, "ticket_id")
+                ticket = posted_row_or_404(TicketType, event, "ticket_id")
                 name = ticket.name
                 event_service.delete_ticket_type(ticket)
                 db.session.commit()
@@ -249,7 +245,7 @@ def team(slug: str):
                     )
                     return redirect(url_for("organizer.team", slug=event.slug))
         elif action == "revoke":
-            role = _posted_item(EventRole, event, "role_id")
+            role = posted_row_or_404(EventRole, event, "role_id")
             name, label = role.user.display_name, event_service.ROLE_LABELS[role.role]
             try:
                 event_service.revoke_role(role)
@@ -303,7 +299,7 @@ def invitations(slug: str):
                     flash(_("New invitation code: %(code)s", code=code.code), "success")
                     return redirect(url_for("organizer.invitations", slug=event.slug))
         elif action == "revoke":
-            code = _posted_item(InvitationCode, event, "code_id")
+            code = posted_row_or_404(InvitationCode, event, "code_id")
             event_service.revoke_invitation_code(code)
             db.session.commit()
             flash(_("Code %(code)s no longer admits anyone.", code=code.code), "success")
