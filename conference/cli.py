@@ -2,8 +2,8 @@
 
 ``init-db`` applies the migrations; ``create-admin`` makes a platform admin;
 ``seed-demo`` and ``bench-data`` fill the database for trying and measuring;
-``send-message-digests`` emails people about messages waiting unread (run it from cron
-or a timer every few minutes).
+``send-message-digests`` emails people about messages waiting unread (the job
+consumer also does so every minute); ``jobs`` runs a background-job consumer.
 """
 
 from __future__ import annotations
@@ -60,6 +60,19 @@ def register_cli(app: Flask) -> None:
             sent = messaging.send_digests(utcnow())
             db.session.commit()
         click.echo(f"{sent} digest email(s) sent.")
+
+    @app.cli.command("jobs")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    @click.option(
+        "--no-periodic",
+        is_flag=True,
+        help="Leave periodic jobs (message digests) to another consumer; run them in one only.",
+    )
+    def run_jobs(workers: int, no_periodic: bool) -> None:
+        """Run background jobs (mailings, digests) until stopped: production's consumers."""
+        from conference.jobs import huey
+
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic).run()
 
     from conference import demo
 

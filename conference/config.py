@@ -110,4 +110,14 @@ def load_config() -> dict:
         "MESSAGE_DIGEST_DELAY": int(os.environ.get("MESSAGE_DIGEST_DELAY", 900)),
         #: Messages one person may send, in the ``limits`` notation (e.g. "30/minute").
         "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30/minute"),
+        #: Where background jobs queue: "sqlite" (a file in instance/), "redis" or "memory".
+        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
+        #: Whether ``python -m conference.serve`` runs job workers itself (the embedded
+        #: default); production runs ``flask jobs`` processes instead.
+        "JOBS_EMBEDDED": _bool("JOBS_EMBEDDED", not redis_url),
+        #: The site's public address, for links in emails, feeds and invitations that
+        #: jobs make outside any request.
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        #: Most emails a mailing sends per second (a mail server's limit), 0 for no limit.
+        "MAILING_RATE": float(os.environ.get("MAILING_RATE", 20)),
     }

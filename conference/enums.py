@@ -63,3 +63,46 @@ class ActivityKind(StrEnum):
     unbookmark = "unbookmark"
     session_view = "session_view"
     material_download = "material_download"
+    meeting_request = "meeting_request"
+    meeting_accepted = "meeting_accepted"
+
+
+class MeetingStatus(StrEnum):
+    """Where a 1:1 meeting stands.
+
+    ``pending`` waits for the answer of ``Meeting.awaiting_id`` (the invitee after a
+    request, the other side after a proposal of another slot); ``accepted`` holds the
+    slot for both people and a seat at the place.
+    """
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    cancelled = "cancelled"
+
+
+class MailingKind(StrEnum):
+    """An announcement is the same text for everyone; an agenda is each person's own."""
+
+    announcement = "announcement"
+    agenda = "agenda"
+
+
+class MailingStatus(StrEnum):
+    queued = "queued"
+    sending = "sending"
+    done = "done"
+
+
+class DeliveryStatus(StrEnum):
+    """One recipient of a mailing.
+
+    ``sending`` is claimed and committed before the message leaves, so a restarted job
+    never sends it again; one found still ``sending`` after a crash becomes ``failed``
+    with "interrupted" and goes out again only when the organizer retries it.
+    """
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"

@@ -19,14 +19,16 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from conference.enums import EventRoleKind, MessagePolicy, RegistrationStatus
+from conference.enums import EventRoleKind, MeetingStatus, MessagePolicy, RegistrationStatus
 from conference.extensions import db
 from conference.models import (
     Block,
     Conversation,
     Event,
     EventRole,
+    Mailing,
     Material,
+    Meeting,
     Message,
     MessagingSuspension,
     ProgramSession,
@@ -418,3 +420,101 @@ def _messaging_moderate(user, event: Event) -> bool:
     """Organizers and moderators handle reported messages of their event."""
     here = standing(user, event)
     return here.is_organizer or EventRoleKind.moderator in here.roles
+
+
+# --- meetings ----------------------------------------------------------------------
+
+
+@rule("meetings.use")
+def _meetings_use(user, event: Event) -> bool:
+    """See one's meetings in ``event`` and the slots offered there."""
+    return event.meetings_enabled and can(user, "event.participate", event)
+
+
+@rule("meeting.request")
+def _meeting_request(user, target: tuple[Event, User]) -> bool:
+    """Ask ``person`` for a meeting in ``event``: both take part, the person's profile is
+    visible to the asker, neither blocked the other, and the event books meetings."""
+    event, person = target
+    if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
+        return False
+    if not can(user, "meetings.use", event) or not can(user, "profile.view", (event, person)):
+        return False
+    if not standing(person, event).is_participant or not networking_open(event):
+        return False
+    return not blocked_between(user.id, person.id)
+
+
+@rule("meeting.view")
+def _meeting_view(user, meeting: Meeting) -> bool:
+    """The two people see their meeting; the event's organizers see every meeting."""
+    if not _signed_in(user):
+        return False
+    return meeting.involves(user.id) or standing(user, meeting.event).is_organizer
+
+
+def _still_meets(user, meeting: Meeting) -> bool:
+    return (
+        _signed_in(user)
+        and meeting.involves(user.id)
+        and can(user, "meetings.use", meeting.event)
+        and not blocked_between(meeting.requester_id, meeting.invitee_id)
+    )
+
+
+@rule("meeting.respond")
+def _meeting_respond(user, meeting: Meeting) -> bool:
+    """Accept, decline or propose another slot: the person a pending meeting waits for."""
+    return (
+        meeting.status == MeetingStatus.pending
+        and meeting.awaiting_id == getattr(user, "id", None)
+        and _still_meets(user, meeting)
+    )
+
+
+@rule("meeting.change")
+def _meeting_change(user, meeting: Meeting) -> bool:
+    """Reschedule or cancel: either person, while the meeting is pending or accepted."""
+    return meeting.status in (
+        MeetingStatus.pending,
+        MeetingStatus.accepted,
+    ) and _still_meets(user, meeting)
+
+
+@rule("meeting.cancel")
+def _meeting_cancel(user, meeting: Meeting) -> bool:
+    """Cancelling stays possible after a block (one still frees one's calendar)."""
+    return (
+        _signed_in(user)
+        and meeting.involves(user.id)
+        and meeting.status in (MeetingStatus.pending, MeetingStatus.accepted)
+    )
+
+
+@rule("meetings.manage")
+def _meetings_manage(user, event: Event) -> bool:
+    """Meeting hours, slot length and places; the list of every meeting."""
+    return standing(user, event).is_organizer
+
+
+# --- calendars --------------------------------------------------------------------------
+
+
+@rule("calendar.export")
+def _calendar_export(user, event: Event) -> bool:
+    """Download one's agenda of ``event`` (bookmarks and meetings) as iCalendar."""
+    return can(user, "agenda.mine", event)
+
+
+# --- mailings ---------------------------------------------------------------------------
+
+
+@rule("mailings.send")
+def _mailings_send(user, event: Event) -> bool:
+    """Compose, preview and send announcements and agendas to a segment."""
+    return standing(user, event).is_organizer
+
+
+@rule("mailing.view")
+def _mailing_view(user, mailing: Mailing) -> bool:
+    return can(user, "mailings.send", mailing.event)

@@ -2,7 +2,8 @@
 
 Any monkey-patching for green threads happens here and nowhere else, before
 the app is imported. ``SOCKETIO_ASYNC_MODE`` picks threading (the default),
-gevent or eventlet.
+gevent or eventlet. On the embedded default it also runs the background-job workers
+(``conference.jobs.start_embedded``); with Redis they are processes of their own.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ def main() -> None:
 
         eventlet.monkey_patch()
 
-    from conference import create_app
+    from conference import create_app, jobs
     from conference.extensions import socketio
 
     app = create_app()
+    jobs.start_embedded(app)
     print(f" * Serving on http://{args.host}:{args.port} (async mode: {mode})", flush=True)
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=mode == "threading")
 

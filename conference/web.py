@@ -57,8 +57,11 @@ def init_app(app: Flask) -> None:
         # Behind nginx every request comes from 127.0.0.1: rate limits need the client's address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    from conference import jobs
     from conference.blueprints import register_blueprints
     from conference.cli import register_cli
+
+    jobs.configure(app)
 
     register_blueprints(app)
     register_cli(app)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import g, request_started
 from flask_migrate import upgrade
 
-from conference import create_app
+from conference import create_app, jobs
 from conference.config import normalize_database_url
 from conference.extensions import db, limiter, socketio
 from tests import factories
@@ -56,6 +56,10 @@ def make_test_app(tmp_root: Path, database_url: str, **extra):
         "SERVER_NAME": "localhost",
         "REDIS_URL": None,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        # Tests run queued jobs themselves, with ``conference.jobs.run_pending``.
+        "JOBS_BACKEND": "memory",
+        "JOBS_EMBEDDED": False,
+        "MAILING_RATE": 0,
     }
     settings.update(extra)
     return create_app(settings)
@@ -141,6 +145,8 @@ def separate_app(tmp_path, monkeypatch):
     for name in ("enabled", "initialized", "_storage", "_limiter"):
         monkeypatch.setattr(limiter, name, getattr(limiter, name))
     monkeypatch.setattr(socketio, "server", socketio.server)
+    monkeypatch.setattr(jobs, "_app", jobs._app)
+    monkeypatch.setattr(jobs.huey, "storage", jobs.huey.storage)
     built = []
 
     def build(**settings):

@@ -10,6 +10,8 @@ from conference.models.events import (
     TicketType,
     registration_interests,
 )
+from conference.models.mailings import Mailing, MailingRecipient
+from conference.models.meetings import Meeting, MeetingHours, MeetingPlace
 from conference.models.messaging import (
     Block,
     Conversation,
@@ -39,7 +41,12 @@ __all__ = [
     "Event",
     "EventRole",
     "InvitationCode",
+    "Mailing",
+    "MailingRecipient",
     "Material",
+    "Meeting",
+    "MeetingHours",
+    "MeetingPlace",
     "Message",
     "MessageReport",
     "MessagingSuspension",

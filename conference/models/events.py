@@ -47,6 +47,10 @@ class Event(db.Model):
     approval_required: Mapped[bool] = mapped_column(default=False)
     #: Whether participants keep the directory and messaging after ``ends_on``.
     networking_after_event: Mapped[bool] = mapped_column(default=True)
+    #: Participants book 1:1 meetings in the event's meeting hours.
+    meetings_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Length of a meeting slot in minutes.
+    meeting_slot_minutes: Mapped[int] = mapped_column(default=30)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -196,6 +200,9 @@ class Registration(db.Model):
     directory_visible: Mapped[bool] = mapped_column(default=True)
     #: A note from the organizer, e.g. why a registration was declined.
     organizer_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The person unsubscribed from this event's announcements (transactional mail,
+    #: such as meeting invitations, still reaches them).
+    announcements_opt_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

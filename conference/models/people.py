@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     #: Part of the login session id: changing it logs out every session of this account.
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    #: Secret of the personal calendar feed URL; None until the person asks for a feed.
+    #: Regenerating it makes the old URL stop working at once.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     profile: Mapped[Profile] = relationship(

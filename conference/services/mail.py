@@ -10,6 +10,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -18,7 +21,29 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    #: e.g. "text/calendar; method=REQUEST" (parameters after the type are kept).
+    content_type: str
+    content: bytes
+
+
+def build_message(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    *,
+    attachments: Sequence[Attachment] = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A message from ``MAIL_DEFAULT_SENDER``; ``headers`` adds e.g. ``List-Unsubscribe``.
+
+    An attachment of type ``text/calendar`` is also put inline as an alternative
+    part, which is where Outlook and Gmail look for an invitation to show its
+    Accept/Decline buttons.
+    """
     config = current_app.config
     msg = EmailMessage()
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
@@ -26,20 +51,31 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="conference.local")
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = [part.strip() for part in rest.split(";")]
+        extra = dict(param.split("=", 1) for param in params if "=" in param)
+        if maintype == "text" and subtype == "calendar":
+            msg.add_alternative(
+                attachment.content.decode("utf-8"), subtype="calendar", params=extra
+            )
+        msg.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=extra,
+        )
     return msg
 
 
-def send(msg: EmailMessage) -> None:
-    config = current_app.config
-    host = config.get("MAIL_SERVER")
-    if not host:
-        outbox = Path(config["MAIL_OUTBOX"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(msg.as_bytes())
-        return
+def _open_smtp(config) -> smtplib.SMTP:
+    host = config["MAIL_SERVER"]
     port = config["MAIL_PORT"]
     if config.get("MAIL_USE_SSL"):
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -47,12 +83,46 @@ def send(msg: EmailMessage) -> None:
         )
     else:
         smtp = smtplib.SMTP(host, port, timeout=20)
-    with smtp:
+    try:
         if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(msg)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _write_to_outbox(outbox: Path, msg: EmailMessage) -> None:
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(msg.as_bytes())
+
+
+@contextmanager
+def connection() -> Iterator[Callable[[EmailMessage], None]]:
+    """Yield a ``send(msg)`` that reuses one SMTP connection (or the outbox) for many
+    messages, as a mailing does. A refused recipient raises ``smtplib.SMTPException``
+    for that message only; the connection stays usable."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        outbox = Path(config["MAIL_OUTBOX"])
+        yield lambda msg: _write_to_outbox(outbox, msg)
+        return
+    smtp = _open_smtp(config)
+    try:
+        yield smtp.send_message
+    finally:
+        try:
+            smtp.quit()
+        except smtplib.SMTPException:
+            smtp.close()
+
+
+def send(msg: EmailMessage) -> None:
+    """Send one message (or write it to the outbox when no SMTP server is set)."""
+    with connection() as deliver:
+        deliver(msg)
 
 
 def send_template(to: str, subject: str, template: str, **context) -> None:

@@ -36,11 +36,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext, lazy_gettext
+from huey import crontab
 from limits import RateLimitItem, parse
 from markupsafe import Markup, escape
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from conference import jobs
 from conference.extensions import db, limiter, socketio
 from conference.models import (
     Block,
@@ -882,8 +884,8 @@ def send_digests(now: datetime) -> int:
     seconds, once, listing those conversations; return how many emails were sent.
 
     Messages already mentioned in a digest, hidden ones and those between people where
-    either blocked the other are left out. Run it from cron or a timer through
-    ``flask send-message-digests``.
+    either blocked the other are left out. The job consumer runs it every minute
+    (``digest_job``); ``flask send-message-digests`` runs it by hand.
 
     Side effects: writes ``digested_message_id`` of the conversations mentioned; after
     commit sends one email per person (rendered in their language).
@@ -918,3 +920,10 @@ def send_digests(now: datetime) -> int:
         aftercommit.on_commit(functools.partial(mail.send, message))
     db.session.flush()
     return len(by_person)
+
+
+@jobs.periodic(crontab(minute="*"))
+def digest_job() -> None:
+    """Every minute, on the consumer that runs periodic jobs: send due digests."""
+    send_digests(utcnow())
+    db.session.commit()

@@ -1,0 +1,88 @@
+"""The one mail module: message building with attachments and headers, the outbox, and
+one SMTP connection reused for many messages against a real server on loopback."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conference.services import mail
+
+INVITE = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+
+
+class Recorder:
+    def __init__(self):
+        self.envelopes = []
+        self.sessions = set()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.add(id(session))
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    recorder = Recorder()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    yield recorder
+    controller.stop()
+
+
+def test_calendar_attachment_is_also_an_inline_alternative(app):
+    msg = mail.build_message(
+        "ann@example.test",
+        "Meeting",
+        "text",
+        "<p>html</p>",
+        attachments=[mail.Attachment("invite.ics", "text/calendar; method=REQUEST", INVITE)],
+        headers={"List-Unsubscribe": "<https://example.test/u/x>"},
+    )
+
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+    parts = [(p.get_content_type(), p.get_filename()) for p in parsed.walk()]
+    assert parts == [
+        ("multipart/mixed", None),
+        ("multipart/alternative", None),
+        ("text/plain", None),
+        ("text/html", None),
+        ("text/calendar", None),
+        ("text/calendar", "invite.ics"),
+    ]
+    inline = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    assert inline.get_param("method") == "REQUEST"
+    assert inline.get_content().splitlines() == INVITE.decode().splitlines()
+    assert parsed["List-Unsubscribe"] == "<https://example.test/u/x>"
+
+
+def test_without_smtp_each_message_is_an_eml_in_the_outbox(app, outbox):
+    with mail.connection() as deliver:
+        for n in range(3):
+            deliver(mail.build_message(f"p{n}@example.test", f"Hello {n}", "text"))
+
+    assert sorted(m["To"] for m in outbox.messages) == [
+        "p0@example.test",
+        "p1@example.test",
+        "p2@example.test",
+    ]
+
+
+def test_one_connection_carries_many_messages(app, smtp_server):
+    with mail.connection() as deliver:
+        for n in range(5):
+            deliver(mail.build_message(f"p{n}@example.test", "Agenda", "text"))
+
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [[f"p{n}@example.test"] for n in range(5)]
+    assert len(smtp_server.sessions) == 1
