@@ -5,9 +5,10 @@ Berlin with a few hundred participants and a smaller upcoming one in Tokyo,
 people named in Latin, Cyrillic and Japanese scripts, and one account per
 role, all sharing the password ``demo-password``. Each event gets a program on
 its first two days (rooms, tracks, sessions, speakers, slides and links,
-bookmarks). It runs once: if the demo event exists it only adds a program to
-an event that has none (a database from before programs), then prints the
-accounts again.
+bookmarks); Berlin also gets meeting hours, places and a few meetings of the
+demo attendee. It runs once: if the demo event exists it only adds a program or
+meetings to an event that has none (a database from before them), then prints
+the accounts again.
 
 ``bench-data`` fills an event with N approved participants for the directory
 benchmark (``bench/directory.py``), with bulk inserts in chunks: 100,000
@@ -43,6 +44,7 @@ from PIL import Image, ImageDraw, ImageFont
 from conference.enums import (
     EventRoleKind,
     EventVisibility,
+    MeetingStatus,
     RegistrationStatus,
     SessionFormat,
     TaxonomyKind,
@@ -52,6 +54,9 @@ from conference.models import (
     Bookmark,
     Event,
     EventRole,
+    Meeting,
+    MeetingHours,
+    MeetingPlace,
     Profile,
     ProgramSession,
     Registration,
@@ -557,7 +562,7 @@ def seed_demo(participants: int = 400) -> bool:
     program (``seed_demo_programs``). Flushes.
     """
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
-        return seed_demo_programs()
+        return any([seed_demo_programs(), seed_demo_meetings()])
     rng = random.Random(2026)
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     people = _demo_accounts(password_hash)
@@ -657,6 +662,7 @@ def seed_demo(participants: int = 400) -> bool:
     )
     db.session.flush()
     seed_demo_programs()
+    seed_demo_meetings()
     return True
 
 
@@ -1287,6 +1293,125 @@ def seed_demo_programs() -> bool:
         db.session.flush()
         wrote = True
     return wrote
+
+
+# --- meetings --------------------------------------------------------------------------
+
+#: Where people meet in Berlin: (name, meetings at once; None for "anywhere").
+BERLIN_MEETING_PLACES = (
+    ("Lounge table 1", 1),
+    ("Lounge table 2", 1),
+    ("Lounge table 3", 1),
+    ("Meeting room Spree", 4),
+    ("Anywhere (agree in messages)", None),
+)
+#: Meeting hours of every Berlin day, wall-clock in the event's zone.
+BERLIN_MEETING_HOURS = (clock_time(9, 0), clock_time(18, 0))
+
+
+def _busy(user_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """The person attends a bookmarked session or has a meeting then."""
+    session_clash = db.session.scalar(
+        sa.select(ProgramSession.id)
+        .join(Bookmark, Bookmark.session_id == ProgramSession.id)
+        .where(
+            Bookmark.user_id == user_id,
+            Bookmark.attending.is_(True),
+            ProgramSession.starts_at < ends_at,
+            ProgramSession.ends_at > starts_at,
+        )
+        .limit(1)
+    )
+    meeting_clash = db.session.scalar(
+        sa.select(Meeting.id)
+        .where(
+            sa.or_(Meeting.requester_id == user_id, Meeting.invitee_id == user_id),
+            Meeting.status.in_((MeetingStatus.pending, MeetingStatus.accepted)),
+            Meeting.starts_at < ends_at,
+            Meeting.ends_at > starts_at,
+        )
+        .limit(1)
+    )
+    return session_clash is not None or meeting_clash is not None
+
+
+def _first_free_slot(event: Event, day: date, people: Sequence[User]) -> tuple[datetime, datetime]:
+    length = timedelta(minutes=event.meeting_slot_minutes)
+    start = program_service.local_to_utc(event, datetime.combine(day, clock_time(11, 0)))
+    end = program_service.local_to_utc(event, datetime.combine(day, BERLIN_MEETING_HOURS[1]))
+    while start + length <= end:
+        if not any(_busy(person.id, start, start + length) for person in people):
+            return start, start + length
+        start += length
+    raise RuntimeError(f"no free demo meeting slot on {day}")
+
+
+def seed_demo_meetings() -> bool:
+    """Give the Berlin demo event meeting hours, places and a few meetings of the demo
+    attendee (one accepted with the demo speaker, one request waiting for their answer)
+    unless it has places already; True if it wrote anything.
+
+    Side effects: writes meeting hours and places, two meetings. Flushes.
+    """
+    event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
+    if event is None or db.session.scalar(
+        sa.select(MeetingPlace.id).where(MeetingPlace.event_id == event.id).limit(1)
+    ):
+        return False
+    opens, closes = BERLIN_MEETING_HOURS
+    for day in program_service.event_days(event):
+        db.session.add(MeetingHours(event_id=event.id, day=day, starts_at=opens, ends_at=closes))
+    places = [
+        MeetingPlace(event_id=event.id, name=name, capacity=capacity, position=position)
+        for position, (name, capacity) in enumerate(BERLIN_MEETING_PLACES)
+    ]
+    db.session.add_all(places)
+    db.session.flush()
+    by_email = {
+        user.email: user
+        for user in db.session.scalars(
+            sa.select(User).where(
+                User.email.in_(("attendee@demo.test", "speaker@demo.test", "person0007@demo.test"))
+            )
+        )
+    }
+    attendee, speaker = by_email.get("attendee@demo.test"), by_email.get("speaker@demo.test")
+    if attendee is None or speaker is None:
+        return True
+    last_day = event.ends_on
+    starts_at, ends_at = _first_free_slot(event, last_day, (attendee, speaker))
+    db.session.add(
+        Meeting(
+            event_id=event.id,
+            requester_id=attendee.id,
+            invitee_id=speaker.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            place_id=places[3].id,
+            status=MeetingStatus.accepted,
+            message="Loved your abstract. Could we talk about on-call rotations?",
+            changed_by_id=speaker.id,
+        )
+    )
+    db.session.flush()
+    if (colleague := by_email.get("person0007@demo.test")) is not None:
+        starts_at, ends_at = _first_free_slot(event, last_day, (attendee, colleague))
+        db.session.add(
+            Meeting(
+                event_id=event.id,
+                requester_id=colleague.id,
+                invitee_id=attendee.id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                place_id=places[0].id,
+                status=MeetingStatus.pending,
+                awaiting_id=attendee.id,
+                message="Hi! I saw we bookmarked the same AI sessions. Coffee?",
+                changed_by_id=colleague.id,
+            )
+        )
+    db.session.flush()
+    return True
 
 
 def print_demo_accounts() -> None:
