@@ -118,6 +118,12 @@ def _transaction(request, app):
 
 
 @pytest.fixture(autouse=True)
+def _empty_job_queue(app):
+    """Start each test with no jobs left queued by an earlier one (its mail, say)."""
+    jobs.huey.flush()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_request_globals(app):
     """Give every test request a clean ``g``.
 

@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 
+from conference import jobs
 from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
 from conference.extensions import db
 from conference.models import Event, EventRole, Registration, TaxonomyTerm, TicketType, User
@@ -112,13 +113,14 @@ def organizer(ev: Event, name: str = "Organizer") -> User:
 
 
 class Outbox:
-    """The .eml files the app wrote, parsed."""
+    """The .eml files the app wrote, parsed, once the queued mail jobs have run."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
     @property
     def messages(self) -> list[Message]:
+        jobs.run_pending()
         files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
         return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
 

@@ -1,8 +1,13 @@
-"""Outgoing email, through one function.
+"""Outgoing email, through one module.
 
 With ``SMTP_HOST`` set, mail goes to that server; without it, each message is
 written as an ``.eml`` file to ``MAIL_OUTBOX`` so the embedded default works
 and a person (or a test) can open what would have been sent.
+
+Services render a message while they work (in the recipient's language) and hand it
+to ``send_after_commit``: it leaves as a background job once the transaction has
+committed, so a request never waits for the mail server and one that is down is
+retried instead of losing the email or failing the request.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
+
+from conference import jobs
 
 
 @dataclass(frozen=True)
@@ -125,11 +132,24 @@ def send(msg: EmailMessage) -> None:
         deliver(msg)
 
 
+@jobs.job(retries=12, retry_delay=300)
+def deliver(msg: EmailMessage) -> None:
+    """The job that sends one queued message; retried every 5 minutes for an hour while
+    the mail server refuses."""
+    send(msg)
+
+
+def send_after_commit(msg: EmailMessage) -> None:
+    """Send ``msg`` as a background job once the current transaction commits."""
+    jobs.enqueue_after_commit(deliver, msg)
+
+
 def send_template(to: str, subject: str, template: str, **context) -> None:
-    """Render ``templates/emails/<template>.txt`` (and ``.html`` if present) and send it."""
+    """Render ``templates/emails/<template>.txt`` (and ``.html`` if present) and send it
+    once the current transaction commits."""
     text = render_template(f"emails/{template}.txt", **context)
     try:
         html = render_template(f"emails/{template}.html", **context)
     except TemplateNotFound:
         html = None
-    send(build_message(to, subject, text, html))
+    send_after_commit(build_message(to, subject, text, html))

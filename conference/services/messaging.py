@@ -917,7 +917,7 @@ def send_digests(now: datetime) -> int:
                 inbox_url=url_for("messages.inbox", _external=True),
             )
             message = mail.build_message(recipient.email, str(_DIGEST_SUBJECT), text)
-        aftercommit.on_commit(functools.partial(mail.send, message))
+        mail.send_after_commit(message)
     db.session.flush()
     return len(by_person)
 

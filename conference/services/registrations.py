@@ -28,10 +28,9 @@ import io
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import joinedload, selectinload
@@ -50,7 +49,6 @@ from conference.models import (
 from conference.models.types import search_key, utcnow
 from conference.permissions import forget_standing
 from conference.services import ServiceError, mail
-from conference.services.aftercommit import on_commit
 from conference.services.search import apply_search_keys, refresh_search_keys
 
 ACTIVE = (RegistrationStatus.pending, RegistrationStatus.approved)
@@ -64,7 +62,8 @@ NOTE_MAX = 500
 
 
 def _queue_mail(recipient: User, subject: LazyString, template: str, **context) -> None:
-    """Render an email now, in the recipient's language, and send it once committed.
+    """Render an email now, in the recipient's language, and send it once committed
+    (as a background job: a bulk decision on thousands returns at once).
 
     ``subject`` may hold ``%(event)s``, filled with the event's name.
     """
@@ -72,14 +71,7 @@ def _queue_mail(recipient: User, subject: LazyString, template: str, **context) 
     with force_locale(recipient.locale) if recipient.locale else nullcontext():
         text = render_template(f"emails/{template}.txt", user=recipient, **context)
         message = mail.build_message(recipient.email, str(subject) % {"event": event.name}, text)
-    on_commit(lambda: _send(message))
-
-
-def _send(message: EmailMessage) -> None:
-    try:
-        mail.send(message)
-    except Exception:  # the change is committed already; a lost email is logged
-        current_app.logger.exception("could not send %s", message["Subject"])
+    mail.send_after_commit(message)
 
 
 # --- what a registration chooses ----------------------------------------------

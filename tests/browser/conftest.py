@@ -8,6 +8,9 @@ browser test starts from a freshly seeded small demo event.
 from __future__ import annotations
 
 import threading
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from conference import jobs
 from conference.extensions import db, socketio
 from tests.conftest import _database_url, _drop_database, make_test_app
 
@@ -61,6 +65,37 @@ class LiveServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(5)
+
+    def run_jobs(self) -> threading.Event:
+        """Run queued background jobs (mail) in this server's app until the returned event
+        is set: the consumer of the test's live server, started for one test at a time
+        so it never picks up the jobs of other tests in this process."""
+        stop = threading.Event()
+
+        def drain() -> None:
+            while not stop.is_set():
+                with self.app.test_request_context(base_url=self.url):
+                    try:
+                        jobs.run_pending()
+                    finally:
+                        db.session.remove()
+                stop.wait(0.05)
+
+        threading.Thread(target=drain, daemon=True).start()
+        return stop
+
+    def mails_to(
+        self, address: str, *, at_least: int = 1, timeout: float = 10
+    ) -> list[EmailMessage]:
+        """The messages sent to ``address``, oldest first, waiting for the mail jobs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files = sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+            mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+            mine = [m for m in mails if m["To"] == address]
+            if len(mine) >= at_least or time.monotonic() > deadline:
+                return mine
+            time.sleep(0.05)
 
     @property
     def outbox(self) -> Path:
@@ -109,7 +144,9 @@ def page(chromium, live_server, request, monkeypatch):
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    stop_jobs = live_server.run_jobs()
     yield page
+    stop_jobs.set()
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         shots = Path("test-artifacts")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from email import message_from_bytes, policy
 
 from flask_babel import force_locale
 from PIL import Image
@@ -20,9 +19,7 @@ def _seed(live_server) -> None:
 
 
 def _link_in_last_mail(live_server, to: str) -> str:
-    files = sorted(live_server.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
-    mine = [m for m in mails if m["To"] == to]
+    mine = live_server.mails_to(to)
     assert mine, f"no mail to {to}"
     text = mine[-1].get_body(preferencelist=("plain",)).get_content()
     return re.search(r"https?://\S+", text).group(0)

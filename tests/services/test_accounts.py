@@ -51,6 +51,7 @@ def test_register_account_creates_unverified_user_with_profile(outbox):
 
 def test_register_account_emails_verification_link(outbox):
     accounts.register_account("mia@example.com", PASSWORD, "Mia")
+    db.session.commit()
 
     (message,) = outbox.messages
     assert (message["To"], message["Subject"]) == ("mia@example.com", "Confirm your email address")
@@ -194,6 +195,7 @@ def test_request_password_reset_emails_link(outbox):
     factories.user(email="anna@example.test")
 
     accounts.request_password_reset("Anna@example.test")
+    db.session.commit()
 
     (message,) = outbox.messages
     assert (message["To"], message["Subject"]) == ("anna@example.test", "Reset your password")
@@ -218,6 +220,7 @@ def test_reset_password_sets_password_and_logs_out_sessions(outbox):
     user = factories.user(email="anna@example.test")
     old_nonce = user.session_nonce
     accounts.request_password_reset(user.email)
+    db.session.commit()
     token = _token_in(outbox, user.email, "/reset")
 
     assert accounts.reset_password(token, NEW_PASSWORD) == user
@@ -315,6 +318,7 @@ def test_request_email_change_sends_link_to_new_address_only(outbox):
     user = factories.user(email="anna@example.test")
 
     accounts.request_email_change(user, PASSWORD, "Anna.New@Example.com")
+    db.session.commit()
 
     assert [(m["To"], m["Subject"]) for m in outbox.messages] == [
         ("anna.new@example.com", "Confirm your new email address")
@@ -351,9 +355,11 @@ def test_request_email_change_same_address_refused(outbox):
 def test_confirm_email_change_moves_account_and_notifies_old_address(outbox):
     user = factories.user(email="anna@example.test", verified=False)
     accounts.request_email_change(user, PASSWORD, "anna@example.com")
+    db.session.commit()
     token = _token_in(outbox, "anna@example.com", "/account/email")
 
     assert accounts.confirm_email_change(token) == user
+    db.session.commit()
     assert (user.email, user.is_verified) == ("anna@example.com", True)
     (notice,) = outbox.to("anna@example.test")
     assert notice["Subject"] == "The email of your account was changed"
@@ -363,8 +369,10 @@ def test_confirm_email_change_twice_changes_nothing_more(outbox):
     user = factories.user(email="anna@example.test")
     token = accounts.email_change_token(user, "anna@example.com")
     accounts.confirm_email_change(token)
+    db.session.commit()
 
     assert accounts.confirm_email_change(token) == user
+    db.session.commit()
     assert user.email == "anna@example.com"
     assert len(outbox.messages) == 1
 

@@ -10,6 +10,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from conference import jobs
 from conference.services import mail
 
 INVITE = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
@@ -86,3 +87,30 @@ def test_one_connection_carries_many_messages(app, smtp_server):
 
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [[f"p{n}@example.test"] for n in range(5)]
     assert len(smtp_server.sessions) == 1
+
+
+def test_mail_after_commit_leaves_as_a_job_and_waits_for_the_commit(app, outbox):
+    from conference.extensions import db
+
+    mail.send_after_commit(mail.build_message("ann@example.test", "Hello", "text"))
+    assert jobs.huey.pending_count() == 0
+
+    db.session.commit()
+
+    assert jobs.huey.pending_count() == 1
+    assert [m["To"] for m in outbox.messages] == ["ann@example.test"]
+
+
+def test_mail_job_is_retried_later_while_the_server_is_down(app, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", closed_port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+
+    mail.deliver(mail.build_message("ann@example.test", "Hello", "text"))
+    jobs.run_pending()
+
+    (retry,) = jobs.huey.scheduled()
+    assert (retry.name, retry.retries) == ("deliver", 11)

@@ -139,6 +139,7 @@ def resend_verification():
     except ServiceError as exc:
         flash(exc.message, "info")
     else:
+        db.session.commit()  # the email leaves once committed
         flash(
             _(
                 "We sent a new link to %(email)s. It may take a minute to arrive.",
