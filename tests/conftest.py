@@ -178,9 +178,9 @@ def outbox(app):
     """Messages written to the outbox during the test, oldest first."""
     folder = Path(app.config["MAIL_OUTBOX"])
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.eml"):
-        old.unlink()
-    return factories.Outbox(folder)
+    box = factories.Outbox(folder)
+    box.clear()  # mail queued by fixtures set up before this one is not the test's
+    return box
 
 
 # --- the permission matrix's identities -----------------------------------

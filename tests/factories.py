@@ -124,6 +124,12 @@ class Outbox:
         files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
         return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
 
+    def clear(self) -> None:
+        """Deliver what is queued, then forget every message so far."""
+        jobs.run_pending()
+        for old in self.folder.glob("*.eml"):
+            old.unlink()
+
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 

@@ -9,7 +9,9 @@ def register_blueprints(app: Flask) -> None:
     from conference.blueprints import (
         admin,
         auth,
+        calendars,
         events,
+        meetings,
         messages,
         organizer,
         profiles,
@@ -25,3 +27,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(calendars.bp)

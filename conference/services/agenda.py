@@ -33,6 +33,7 @@ from conference.models import (
     Activity,
     Bookmark,
     Event,
+    Meeting,
     ProgramSession,
     Room,
     TaxonomyTerm,
@@ -125,6 +126,24 @@ class MyAgendaItem:
     day: date
     #: Other sessions on the same agenda that overlap this one, in time order.
     overlaps: list[ProgramSession] = field(default_factory=list)
+    #: The person's meetings at the same time (filled by ``with_meetings``).
+    meetings: list[MyMeetingItem] = field(default_factory=list)
+
+
+@dataclass
+class MyMeetingItem:
+    """A pending or accepted 1:1 meeting on the person's agenda, among their sessions."""
+
+    meeting: Meeting
+    #: The person met.
+    other: User
+    day: date
+    #: Bookmarked sessions at the same time (booked later, or a meeting still pending).
+    overlaps: list[ProgramSession] = field(default_factory=list)
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.meeting.starts_at
 
 
 @dataclass(frozen=True)
@@ -480,9 +499,37 @@ def my_agenda(event: Event, user: User) -> list[MyAgendaItem]:
     return items
 
 
-def by_day(items: Iterable[MyAgendaItem]) -> list[tuple[date, list[MyAgendaItem]]]:
-    """``my_agenda``'s items grouped by their day, in order."""
-    days: list[tuple[date, list[MyAgendaItem]]] = []
+def with_meetings(
+    event: Event, user: User, sessions: list[MyAgendaItem], meetings: Iterable[Meeting]
+) -> list[MyAgendaItem | MyMeetingItem]:
+    """``my_agenda``'s sessions and ``user``'s open meetings in one time order, each
+    meeting with the sessions it overlaps (a meeting is booked around sessions marked
+    "attending", but a bookmark may come later)."""
+    merged: list[MyAgendaItem | MyMeetingItem] = list(sessions)
+    for meeting in meetings:
+        other = meeting.invitee if meeting.requester_id == user.id else meeting.requester
+        item = MyMeetingItem(
+            meeting=meeting, other=other, day=utc_to_local(event, meeting.starts_at).date()
+        )
+        for entry in sessions:
+            session = entry.session
+            if session.starts_at < meeting.ends_at and meeting.starts_at < session.ends_at:
+                item.overlaps.append(session)
+                entry.meetings.append(item)
+        merged.append(item)
+    merged.sort(key=_start_of)
+    return merged
+
+
+def _start_of(entry: MyAgendaItem | MyMeetingItem) -> datetime:
+    return entry.starts_at if isinstance(entry, MyMeetingItem) else entry.session.starts_at
+
+
+def by_day(
+    items: Iterable[MyAgendaItem | MyMeetingItem],
+) -> list[tuple[date, list[MyAgendaItem | MyMeetingItem]]]:
+    """``my_agenda``'s items (with meetings or not) grouped by their day, in order."""
+    days: list[tuple[date, list[MyAgendaItem | MyMeetingItem]]] = []
     for item in items:
         if days and days[-1][0] == item.day:
             days[-1][1].append(item)

@@ -3,11 +3,14 @@
  * Opens the one Socket.IO connection of the page (the server accepts it only for a
  * logged-in session and puts it in the person's own room), keeps the unread badge
  * of the navigation current, shows a small toast when a message arrives for a
- * conversation that is not open, and ends the page's session when the server says
- * so (logout elsewhere, suspension, password change).
+ * conversation that is not open, keeps the "Meetings" badge current and shows a
+ * toast when the other person changes a meeting ("meeting_changed"), and ends the
+ * page's session when the server says so (logout elsewhere, suspension, password
+ * change).
  *
- * Page scripts (messages.js) reuse the connection through window.ConferenceRealtime.
- * Everything the script needs comes from data- attributes of #realtime (base.html).
+ * Page scripts (messages.js, meetings.js) reuse the connection through
+ * window.ConferenceRealtime. Everything the script needs comes from data- attributes
+ * of #realtime (base.html).
  */
 (function () {
   "use strict";
@@ -40,7 +43,8 @@
     return chat ? Number(chat.dataset.conversationId) : null;
   }
 
-  function showToast(payload) {
+  /* A toast: ``title`` in bold, a small ``kind`` beside it, ``text`` linking to ``href``. */
+  function showToast(notice) {
     var container = document.getElementById("message-toasts");
     if (!container || !window.bootstrap) {
       return;
@@ -57,10 +61,10 @@
     dot.className = "toast-dot";
     var name = document.createElement("strong");
     name.className = "me-auto text-truncate";
-    name.textContent = payload.sender_name;
+    name.textContent = notice.title;
     var kind = document.createElement("small");
     kind.className = "text-body-secondary ms-2";
-    kind.textContent = config.dataset.labelNewMessage;
+    kind.textContent = notice.kind;
     var close = document.createElement("button");
     close.type = "button";
     close.className = "btn-close ms-2";
@@ -72,10 +76,10 @@
     body.className = "toast-body";
     var link = document.createElement("a");
     link.className = "toast-link";
-    link.href = conversationUrl(payload.conversation_id);
+    link.href = notice.href;
     var text = document.createElement("span");
     text.className = "toast-text";
-    text.textContent = payload.hidden ? config.dataset.labelRemoved : payload.body;
+    text.textContent = notice.text;
     link.append(text);
     body.append(link);
 
@@ -98,7 +102,48 @@
     if (payload.conversation_id === openConversationId() || document.getElementById("inbox")) {
       return;
     }
-    showToast(payload);
+    showToast({
+      title: payload.sender_name,
+      kind: config.dataset.labelNewMessage,
+      text: payload.hidden ? config.dataset.labelRemoved : payload.body,
+      href: conversationUrl(payload.conversation_id),
+    });
+  });
+
+  function meetingUrl(slug, id) {
+    return config.dataset.meetingUrl
+      .replace("_slug_", encodeURIComponent(slug))
+      .replace(/0$/, String(id));
+  }
+
+  /* The Meetings badge of the event the page belongs to counts what waits for my answer. */
+  function setMeetingsPending(slug, total) {
+    var count = Number(total) || 0;
+    document.querySelectorAll("[data-meetings-badge]").forEach(function (badge) {
+      if (badge.dataset.eventSlug !== slug) {
+        return;
+      }
+      badge.hidden = count <= 0;
+      var number = badge.querySelector("[data-meetings-count]");
+      if (number) {
+        number.textContent = count > 99 ? "99+" : String(count);
+      }
+    });
+  }
+
+  socket.on("meeting_changed", function (payload) {
+    if (!payload || !payload.event_slug) {
+      return;
+    }
+    setMeetingsPending(payload.event_slug, payload.pending_count);
+    if (payload.text) {
+      showToast({
+        title: config.dataset.labelMeeting,
+        kind: "",
+        text: payload.text,
+        href: meetingUrl(payload.event_slug, payload.meeting_id),
+      });
+    }
   });
 
   socket.on("session_ended", function () {
@@ -111,5 +156,6 @@
     me: me,
     setUnread: setUnread,
     conversationUrl: conversationUrl,
+    meetingUrl: meetingUrl,
   };
 })();

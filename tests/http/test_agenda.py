@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from conference.enums import ActivityKind, EventVisibility
+from conference.enums import ActivityKind, EventVisibility, MeetingStatus
 from conference.extensions import db
-from conference.models import Activity, Bookmark
+from conference.models import Activity, Bookmark, Meeting
 from tests import factories
 from tests import program_helpers as program
 from tests.conftest import IDENTITIES
@@ -410,7 +410,7 @@ def test_agenda_page_runs_the_same_queries_for_few_or_many_sessions(
 ):
     """Event, the signed-in user, their standing (2), the filters' tracks, topics and
     speakers (3), the day's sessions, their speakers, their topics, and the
-    unread-messages badge in the navigation."""
+    unread-messages and meetings badges in the navigation."""
     login(attendee)
     url = f"/e/northwind/program/?day={event.starts_on.isoformat()}"
     program.session(event, "Only one", topics=["AI"], speakers=[speaker])
@@ -431,4 +431,60 @@ def test_agenda_page_runs_the_same_queries_for_few_or_many_sessions(
 
     many = count_queries(client, url)
 
-    assert (few, many) == (11, 11)
+    assert (few, many) == (12, 12)
+
+
+def _meeting(event, requester, invitee, start: str, end: str, status: MeetingStatus) -> Meeting:
+    made = Meeting(
+        event_id=event.id,
+        requester_id=requester.id,
+        invitee_id=invitee.id,
+        starts_at=program.at(event, 0, start),
+        ends_at=program.at(event, 0, end),
+        status=status,
+        awaiting_id=invitee.id if status == MeetingStatus.pending else None,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def test_my_agenda_lists_open_meetings_among_sessions_in_time_order(
+    client, event, attendee, speaker, organizer, login
+):
+    talk = program.session(event, "Morning keynote", "09:00", "10:00")
+    db.session.add(Bookmark(event_id=event.id, user_id=attendee.id, session_id=talk.id))
+    accepted = _meeting(event, attendee, speaker, "09:30", "10:00", MeetingStatus.accepted)
+    asked = _meeting(event, organizer, attendee, "08:00", "08:30", MeetingStatus.pending)
+    _meeting(event, attendee, organizer, "11:00", "11:30", MeetingStatus.cancelled)
+    login(attendee)
+
+    page = body(client.get("/e/northwind/program/mine"))
+
+    assert "1 session · 2 meetings" in page
+    order = [
+        page.index(f'data-meeting-id="{asked.id}"'),
+        page.index(f'data-session-id="{talk.id}"'),
+        page.index(f'data-meeting-id="{accepted.id}"'),
+    ]
+    assert order == sorted(order)
+    assert "With Sam Speaker" in page
+    assert "Waiting for your answer" in page
+    assert f"/e/northwind/meetings/{accepted.id}.ics" in page
+    assert f"/e/northwind/meetings/{asked.id}.ics" not in page
+    assert page.count("Overlaps with") == 1  # on the accepted meeting: the keynote
+    assert "your meeting with Sam Speaker" in page  # on the keynote
+
+
+def test_my_agenda_leaves_meetings_out_when_the_event_books_none(
+    client, event, attendee, speaker, login
+):
+    _meeting(event, attendee, speaker, "09:30", "10:00", MeetingStatus.accepted)
+    event.meetings_enabled = False
+    db.session.commit()
+    login(attendee)
+
+    page = body(client.get("/e/northwind/program/mine"))
+
+    assert "With Sam Speaker" not in page
+    assert "Your agenda is empty" in page

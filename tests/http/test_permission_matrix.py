@@ -83,6 +83,19 @@ MATRIX = {
 }
 
 #: Endpoints checked in their area's tests rather than here, and why.
+MATRIX |= {
+    "organizer.meetings": ("/e/{slug}/manage/meetings", ORGANIZER_ONLY),
+    "organizer.meeting_places": ("/e/{slug}/manage/meetings/places", ORGANIZER_ONLY),
+    "organizer.meetings_all": ("/e/{slug}/manage/meetings/all", ORGANIZER_ONLY),
+    "meetings.mine": ("/e/{slug}/meetings/", _expect(PARTICIPANTS_ONLY, **PARTICIPANTS)),
+    # The attendee asking to meet themselves is sent back to the profile with a notice.
+    "meetings.new": (
+        "/e/{slug}/meetings/new/{attendee_id}",
+        _expect(PARTICIPANTS_ONLY, **{**PARTICIPANTS, "attendee": 302}),
+    ),
+    "calendars.my_agenda": ("/e/{slug}/my-agenda.ics", PARTICIPANTS_ONLY_PAGE),
+}
+
 ELSEWHERE = {
     "static": "public files",
     "admin.account_update": "POST only (tests/http/test_admin.py)",
@@ -118,6 +131,17 @@ ELSEWHERE = {
     "messages.block": "POST only (tests/http/test_messages.py)",
     "messages.unblock": "POST only (tests/http/test_messages.py)",
     "messages.report": "POST only (tests/http/test_messages.py)",
+    "meetings.detail": "needs a meeting; every identity in tests/http/test_meetings.py",
+    "meetings.change": "needs a meeting; every identity in tests/http/test_meetings.py",
+    "meetings.accept": "POST only (tests/http/test_meetings.py)",
+    "meetings.decline": "POST only (tests/http/test_meetings.py)",
+    "meetings.cancel": "POST only (tests/http/test_meetings.py)",
+    "calendars.session_ics": "needs a session; every identity, drafts too, in test_calendars.py",
+    "calendars.meeting_ics": "needs a meeting; every identity in tests/http/test_calendars.py",
+    "calendars.feed": "needs a feed token, no login (tests/http/test_calendars.py)",
+    "calendars.feed_start": "POST only (tests/http/test_calendars.py)",
+    "calendars.feed_regenerate": "POST only (tests/http/test_calendars.py)",
+    "calendars.feed_stop": "POST only (tests/http/test_calendars.py)",
 }
 
 

@@ -5,4 +5,9 @@ from flask import Blueprint
 bp = Blueprint("organizer", __name__, url_prefix="/e/<slug>/manage")
 
 # The route modules attach their views to bp.
-from conference.blueprints.organizer import program, registrations, views  # noqa: E402,F401
+from conference.blueprints.organizer import (  # noqa: E402,F401
+    meetings,
+    program,
+    registrations,
+    views,
+)

@@ -42,8 +42,10 @@ from conference.services.agenda import (
     next_start,
     record_session_view,
     toggle_bookmark,
+    with_meetings,
 )
 from conference.services.materials import visible_materials
+from conference.services.meetings import meetings_of
 from conference.services.program import (
     FORMAT_LABELS,
     clock,
@@ -255,12 +257,15 @@ def bookmark(slug: str, session_id: int):
 def mine(slug: str):
     event = event_or_404(slug)
     authorize_participant("agenda.mine", event)
-    items = my_agenda(event, current_user._get_current_object())
+    user = current_user._get_current_object()
+    items = my_agenda(event, user)
+    meetings = meetings_of(event, user) if can(user, "meetings.use", event) else []
     return render_template(
         "program/mine.html",
         event=event,
-        days=by_day(items),
+        days=by_day(with_meetings(event, user, items, meetings)),
         count=len(items),
+        meeting_count=len(meetings),
         clashes=sum(1 for item in items if item.overlaps),
         long_day=lambda d: format_date(d, "full"),
     )
