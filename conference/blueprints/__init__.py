@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         profiles,
         program,
         registration,
+        subscriptions,
     )
 
     app.register_blueprint(events.bp)
@@ -29,3 +30,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
+    app.register_blueprint(subscriptions.bp)

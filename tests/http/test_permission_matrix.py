@@ -94,6 +94,8 @@ MATRIX |= {
         _expect(PARTICIPANTS_ONLY, **{**PARTICIPANTS, "attendee": 302}),
     ),
     "calendars.my_agenda": ("/e/{slug}/my-agenda.ics", PARTICIPANTS_ONLY_PAGE),
+    "organizer.mailings": ("/e/{slug}/manage/mailings", ORGANIZER_ONLY),
+    "organizer.mailing_new": ("/e/{slug}/manage/mailings/new", ORGANIZER_ONLY),
 }
 
 ELSEWHERE = {
@@ -142,6 +144,11 @@ ELSEWHERE = {
     "calendars.feed_start": "POST only (tests/http/test_calendars.py)",
     "calendars.feed_regenerate": "POST only (tests/http/test_calendars.py)",
     "calendars.feed_stop": "POST only (tests/http/test_calendars.py)",
+    "organizer.mailing": "needs a mailing; every identity in test_organizer_mailings.py",
+    "organizer.mailing_progress": "needs a mailing; every identity in test_organizer_mailings.py",
+    "organizer.mailing_retry": "POST only (tests/http/test_organizer_mailings.py)",
+    "subscriptions.unsubscribe": "needs an emailed token (tests/http/test_organizer_mailings.py)",
+    "subscriptions.unsubscribe_post": "needs an emailed token (test_organizer_mailings.py)",
 }
 
 
