@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
-	$(BIN)/python -m conference.serve --host $(HOST) --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python -m conference.serve --host $(HOST) --port $(PORT)
 
 test: install
 	scripts/system-packages.sh test
