@@ -16,16 +16,23 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from conference import jobs
+
+
+def in_language(locale: str | None) -> AbstractContextManager:
+    """Render what follows in ``locale`` (a person's chosen language), or in the current
+    one when they chose none: emails, notices and feeds speak to their reader."""
+    return force_locale(locale) if locale else nullcontext()
 
 
 @dataclass(frozen=True)

@@ -51,14 +51,14 @@ import smtplib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from huey.exceptions import RetryTask
 from itsdangerous import BadSignature, Signer
@@ -704,7 +704,7 @@ class Composer:
             by_locale[pair[1].locale].append(pair)
         groups = []
         for locale, group in by_locale.items():
-            with force_locale(locale) if locale else nullcontext():
+            with mail.in_language(locale):
                 self._locale = str(get_locale())
                 self.frames()
                 agendas: dict[int, list[calendars.CalendarItem]] = {}
@@ -722,7 +722,7 @@ class Composer:
         """Render the copies of ``prepare``'s groups; a copy that cannot be rendered
         comes back as its exception."""
         for group in groups:
-            with force_locale(group.locale) if group.locale else nullcontext():
+            with mail.in_language(group.locale):
                 self._locale = str(get_locale())
                 for recipient_id, person in group.people:
                     try:

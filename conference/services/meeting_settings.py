@@ -37,27 +37,24 @@ message for people and the form field it concerns.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Iterable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from conference import jobs
 from conference.enums import MeetingStatus
-from conference.extensions import db, socketio
+from conference.extensions import db
 from conference.models import Event, Meeting, MeetingHours, MeetingPlace, User
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError, aftercommit, mail, messaging, ordering
+from conference.services import ServiceError, mail, ordering
 from conference.services.program import (
     clock,
     event_days,
@@ -270,7 +267,7 @@ def _lock(model, *conditions) -> None:
     ).all()
 
 
-def _ask_to_reschedule(event: Event, affected: list[Affected]) -> None:
+def _ask_to_reschedule(affected: list[Affected]) -> None:
     """Mark the meetings and, after commit, tell both people of each.
 
     Side effects: sets ``needs_reschedule``; after commit emits ``meeting_changed`` (the
@@ -279,7 +276,7 @@ def _ask_to_reschedule(event: Event, affected: list[Affected]) -> None:
     """
     if not affected:
         return
-    from conference.services.meetings import pending_for  # it imports this module
+    from conference.services.meetings import emit_change  # it imports this module
 
     for item in affected:
         item.meeting.needs_reschedule = True
@@ -290,23 +287,9 @@ def _ask_to_reschedule(event: Event, affected: list[Affected]) -> None:
             (meeting.requester, meeting.invitee),
             (meeting.invitee, meeting.requester),
         ):
-            with force_locale(person.locale) if person.locale else nullcontext():
+            with mail.in_language(person.locale):
                 text = str(_NOTICE) % {"name": other.display_name}
-            payload = {
-                "meeting_id": meeting.id,
-                "event_slug": event.slug,
-                "status": str(meeting.status),
-                "awaiting_me": meeting.status == MeetingStatus.pending
-                and meeting.awaiting_id == person.id,
-                "pending_count": pending_for(person, event),
-                "needs_reschedule": True,
-                "text": text,
-            }
-            aftercommit.on_commit(
-                functools.partial(
-                    socketio.emit, "meeting_changed", payload, to=messaging.user_room(person.id)
-                )
-            )
+            emit_change(meeting, person, text, needs_reschedule=True)
     jobs.enqueue_after_commit(
         send_reschedule_notices, [(item.meeting.id, item.reason.value) for item in affected]
     )
@@ -433,7 +416,7 @@ def apply_settings(
         else:
             row.starts_at, row.ends_at = span
     db.session.flush()
-    _ask_to_reschedule(event, affected)
+    _ask_to_reschedule(affected)
     return affected
 
 
@@ -542,7 +525,7 @@ def apply_place_update(
     _same_or_refuse(affected, confirmed_ids)
     place.name, place.capacity = name, capacity
     db.session.flush()
-    _ask_to_reschedule(event, affected)
+    _ask_to_reschedule(affected)
     return affected
 
 
@@ -595,7 +578,7 @@ def apply_place_removal(
         db.session.delete(place)
     db.session.flush()
     ordering.renumber(places_of(event))
-    _ask_to_reschedule(event, affected)
+    _ask_to_reschedule(affected)
     return bool(used)
 
 
@@ -621,7 +604,7 @@ def _notice(meeting: Meeting, recipient: User, reason: str):
     """The email asking ``recipient`` to move ``meeting``, rendered in their language."""
     event = meeting.event
     other = meeting.invitee if recipient.id == meeting.requester_id else meeting.requester
-    with force_locale(recipient.locale) if recipient.locale else nullcontext():
+    with mail.in_language(recipient.locale):
         start = utc_to_local(event, meeting.starts_at)
         text = render_template(
             "emails/meeting_reschedule_needed.txt",

@@ -35,13 +35,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import format_date, gettext
 from sqlalchemy.orm import joinedload
 
 from conference.enums import ActivityKind, MeetingStatus
@@ -746,25 +745,22 @@ def when_text(event: Event, starts_at: datetime, ends_at: datetime) -> str:
     return f"{day}, {clock(event, starts_at)}\u2013{clock(event, ends_at)} ({event.timezone})"
 
 
-def _locale_of(person: User):
-    return force_locale(person.locale) if person.locale else nullcontext()
-
-
-def _payload(meeting: Meeting, event: Event, recipient: User, text: str) -> dict:
-    return {
+def emit_change(meeting: Meeting, recipient: User, text: str, **extra) -> None:
+    """After commit, tell ``recipient``'s open pages that ``meeting`` changed: the
+    ``meeting_changed`` socket event with their new count of requests to answer, and
+    ``text`` for a notice (empty for the person who made the change)."""
+    payload = {
         "meeting_id": meeting.id,
-        "event_slug": event.slug,
+        "event_slug": meeting.event.slug,
         "status": str(meeting.status),
         "awaiting_me": meeting.awaiting_id == recipient.id
         and meeting.status == MeetingStatus.pending,
-        "pending_count": pending_for(recipient, event),
+        "pending_count": pending_for(recipient, meeting.event),
         "text": text,
+        **extra,
     }
-
-
-def _emit(payload: dict, user_id: int) -> None:
     aftercommit.on_commit(
-        functools.partial(socketio.emit, "meeting_changed", payload, to=user_room(user_id))
+        functools.partial(socketio.emit, "meeting_changed", payload, to=user_room(recipient.id))
     )
 
 
@@ -809,16 +805,15 @@ def _email(
 def _notify(meeting: Meeting, actor: User, kind: str) -> None:
     """Tell the other person (and on acceptance both) by email and live; tell the actor's
     own sockets so their other tabs update."""
-    event = meeting.event
     other = db.session.get(User, meeting.other_id(actor.id))
     attachment = _invitation(meeting)
-    with _locale_of(other):
+    with mail.in_language(other.locale):
         text = _NOTICES[kind](actor.display_name)
         if other.is_verified:
             _email(meeting, other, actor, actor, kind, text, attachment)
-    _emit(_payload(meeting, event, other, text), other.id)
+    emit_change(meeting, other, text)
     if kind == "accepted" and actor.is_verified:
-        with _locale_of(actor):
+        with mail.in_language(actor.locale):
             subject = _confirmed_subject(other.display_name)
             _email(meeting, actor, other, actor, kind, subject, attachment)
-    _emit(_payload(meeting, event, actor, ""), actor.id)
+    emit_change(meeting, actor, "")

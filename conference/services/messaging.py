@@ -29,13 +29,12 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from huey import crontab
 from limits import RateLimitItem, parse
 from markupsafe import Markup, escape
@@ -909,7 +908,7 @@ def send_digests(now: datetime) -> int:
             }
             for line in lines
         ]
-        with force_locale(recipient.locale) if recipient.locale else nullcontext():
+        with mail.in_language(recipient.locale):
             text = render_template(
                 "emails/message_digest.txt",
                 user=recipient,

@@ -26,12 +26,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -68,7 +67,7 @@ def _queue_mail(recipient: User, subject: LazyString, template: str, **context) 
     ``subject`` may hold ``%(event)s``, filled with the event's name.
     """
     event = context["event"]
-    with force_locale(recipient.locale) if recipient.locale else nullcontext():
+    with mail.in_language(recipient.locale):
         text = render_template(f"emails/{template}.txt", user=recipient, **context)
         message = mail.build_message(recipient.email, str(subject) % {"event": event.name}, text)
     mail.send_after_commit(message)

@@ -10,12 +10,10 @@ What it lists is decided per event by ``calendar.export`` for the token's owner
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +23,7 @@ from conference.extensions import db
 from conference.models import Meeting, User
 from conference.permissions import can
 from conference.services import calendars
+from conference.services.mail import in_language
 from conference.services.program import session_of
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -95,7 +94,7 @@ def feed(token: str):
     owner = calendars.user_by_feed_token(token)
     if owner is None:
         abort(404)
-    with force_locale(owner.locale) if owner.locale else nullcontext():
+    with in_language(owner.locale):
         data = calendars.feed_bytes(owner, name=_("My events and meetings"))
     response = _calendar_response(data)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
