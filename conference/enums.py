@@ -19,6 +19,8 @@ class EventRoleKind(StrEnum):
     speaker = "speaker"
     sponsor_staff = "sponsor_staff"
     moderator = "moderator"
+    #: Scans badges at the door and at sessions, registers walk-ins, reprints badges.
+    checkin_staff = "checkin_staff"
 
 
 class TaxonomyKind(StrEnum):
@@ -65,6 +67,10 @@ class ActivityKind(StrEnum):
     material_download = "material_download"
     meeting_request = "meeting_request"
     meeting_accepted = "meeting_accepted"
+    #: Admitted at the event's entrance (first check-in only).
+    check_in = "check_in"
+    #: Scanned into a session (once per person and session).
+    attendance = "attendance"
 
 
 class MeetingStatus(StrEnum):
@@ -106,3 +112,56 @@ class DeliveryStatus(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+
+
+class BadgeLayout(StrEnum):
+    """Print formats a badge design can use (sizes in ``conference.badges.layouts``)."""
+
+    a6 = "a6"
+    a7 = "a7"
+    label_4x3 = "label_4x3"
+    cr80 = "cr80"
+    a4_sheet = "a4_sheet"
+    letter_sheet = "letter_sheet"
+
+
+class BadgeRole(StrEnum):
+    """What a badge shows a person as: its colour band and ribbon.
+
+    Derived from the person's event roles (organizer > speaker > sponsor > staff),
+    attendee otherwise; see ``conference.services.badges.badge_role``.
+    """
+
+    organizer = "organizer"
+    speaker = "speaker"
+    sponsor = "sponsor"
+    staff = "staff"
+    attendee = "attendee"
+
+
+class BadgeBatchStatus(StrEnum):
+    queued = "queued"
+    rendering = "rendering"
+    done = "done"
+    failed = "failed"
+
+
+class ScanAction(StrEnum):
+    """What a scanner is set to do with a badge."""
+
+    check_in = "check_in"
+    check_out = "check_out"
+    attend = "attend"
+
+
+class ScanOutcome(StrEnum):
+    """The server's answer to one scan. Only ``ok`` is green."""
+
+    ok = "ok"
+    already = "already"
+    not_approved = "not_approved"
+    cancelled = "cancelled"
+    other_event = "other_event"
+    revoked = "revoked"
+    unknown = "unknown"
+    not_inside = "not_inside"

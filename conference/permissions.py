@@ -518,3 +518,41 @@ def _mailings_send(user, event: Event) -> bool:
 @rule("mailing.view")
 def _mailing_view(user, mailing: Mailing) -> bool:
     return can(user, "mailings.send", mailing.event)
+
+
+# --- badges and check-in ----------------------------------------------------------------
+
+
+def _checks_in(user, event: Event) -> bool:
+    here = standing(user, event)
+    return here.is_organizer or EventRoleKind.checkin_staff in here.roles
+
+
+@rule("badges.manage")
+def _badges_manage(user, event: Event) -> bool:
+    """Design badges, upload the event logo, generate and download bulk PDFs."""
+    return standing(user, event).is_organizer
+
+
+@rule("badge.print")
+def _badge_print(user, registration: Registration) -> bool:
+    """One registration's badge as a PDF for printing, and reissuing it (a lost badge):
+    organizers, and check-in staff at the desk."""
+    return _checks_in(user, registration.event)
+
+
+@rule("badge.mine")
+def _badge_mine(user, registration: Registration) -> bool:
+    """A person's own badge (PDF and the phone page with its QR code), once approved."""
+    return (
+        _signed_in(user)
+        and registration.user_id == user.id
+        and registration.status == RegistrationStatus.approved
+    )
+
+
+@rule("checkin.scan")
+def _checkin_scan(user, event: Event) -> bool:
+    """Scan or search people in at the entrance or into sessions, register walk-ins,
+    download the list a device scans against offline, and see the dashboard."""
+    return _checks_in(user, event)

@@ -3,8 +3,10 @@
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
-runtime=(libmagic1)
-test_extra=(chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core)
+# Badges are rendered by WeasyPrint (Pango) in Latin, Cyrillic and CJK scripts.
+runtime=(libmagic1 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-dejavu-core)
+# pdftoppm turns badge PDFs into images for the tests that decode their QR codes.
+test_extra=(chromium poppler-utils)
 
 wanted=("${runtime[@]}")
 [ "${1:-runtime}" = "test" ] && wanted+=("${test_extra[@]}")

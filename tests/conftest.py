@@ -7,7 +7,7 @@ the code under test commits to SAVEPOINTs within it.
 
 Identities of the permission matrix are fixtures here (``anonymous``,
 ``outsider``, ``other_participant``, ``pending``, ``attendee``, ``speaker``,
-``sponsor_staff``, ``organizer``), all built on one ``event``.
+``sponsor_staff``, ``checkin_staff``, ``organizer``), all built on one ``event``.
 """
 
 from __future__ import annotations
@@ -217,6 +217,11 @@ def sponsor_staff(event):
 
 
 @pytest.fixture
+def checkin_staff(event):
+    return factories.participant(event, name="Chris Checkin", roles=["checkin_staff"])
+
+
+@pytest.fixture
 def pending(event):
     return factories.participant(event, name="Pat Pending", status="pending")
 
@@ -261,6 +266,7 @@ IDENTITIES = [
     "attendee",
     "speaker",
     "sponsor_staff",
+    "checkin_staff",
     "organizer",
 ]
 

@@ -1,6 +1,8 @@
 """SQLAlchemy models, one module per domain; importing this package registers them all."""
 
 from conference.models.activity import Activity
+from conference.models.badges import BadgeBatch, BadgeCode, BadgeDesign, BadgePrint
+from conference.models.checkin import CheckIn, Scan, SessionAttendance
 from conference.models.events import (
     Event,
     EventRole,
@@ -34,8 +36,13 @@ from conference.models.program import (
 
 __all__ = [
     "Activity",
+    "BadgeBatch",
+    "BadgeCode",
+    "BadgeDesign",
+    "BadgePrint",
     "Block",
     "Bookmark",
+    "CheckIn",
     "Conversation",
     "ConversationMember",
     "Event",
@@ -54,6 +61,8 @@ __all__ = [
     "ProgramSession",
     "Registration",
     "Room",
+    "Scan",
+    "SessionAttendance",
     "SocketPresence",
     "TaxonomyTerm",
     "TicketType",

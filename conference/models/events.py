@@ -51,6 +51,8 @@ class Event(db.Model):
     meetings_enabled: Mapped[bool] = mapped_column(default=True)
     #: Length of a meeting slot in minutes.
     meeting_slot_minutes: Mapped[int] = mapped_column(default=30)
+    #: The event's logo (badges; later pages), a file under ``UPLOAD_FOLDER/logos``.
+    logo_filename: Mapped[str | None] = mapped_column(sa.String(200))
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -113,6 +113,7 @@ ROLE_LABELS: dict[EventRoleKind, object] = {
     EventRoleKind.speaker: _l("Speaker"),
     EventRoleKind.sponsor_staff: _l("Sponsor staff"),
     EventRoleKind.moderator: _l("Moderator"),
+    EventRoleKind.checkin_staff: _l("Check-in staff"),
 }
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

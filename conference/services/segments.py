@@ -48,6 +48,7 @@ ROLE_LABELS = {
     EventRoleKind.speaker: _l("Speakers"),
     EventRoleKind.sponsor_staff: _l("Sponsor staff"),
     EventRoleKind.moderator: _l("Moderators"),
+    EventRoleKind.checkin_staff: _l("Check-in staff"),
 }
 
 #: The segment's vocabulary filters: field name, the kind of term they name, and the

@@ -621,7 +621,9 @@ def test_navigation_shows_meetings_to_participants_only(client, as_identity, eve
     body = client.get("/e/northwind/").get_data(as_text=True)
 
     shown = 'href="/e/northwind/meetings/"' in body
-    assert shown == (identity in ("attendee", "speaker", "sponsor_staff", "organizer"))
+    assert shown == (
+        identity in ("attendee", "speaker", "sponsor_staff", "checkin_staff", "organizer")
+    )
 
 
 def test_request_page_names_the_zone_on_the_day_the_clocks_go_back(

@@ -19,7 +19,13 @@ DENIED = 403
 PARTICIPANTS_ONLY = "participants-only"  # 403 with the participants-only page
 
 STAFF = {"organizer": OK}
-PARTICIPANTS = {"attendee": OK, "speaker": OK, "sponsor_staff": OK, "organizer": OK}
+PARTICIPANTS = {
+    "attendee": OK,
+    "speaker": OK,
+    "sponsor_staff": OK,
+    "checkin_staff": OK,
+    "organizer": OK,
+}
 
 
 def _expect(default, anonymous=LOGIN, **overrides):
