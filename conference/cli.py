@@ -3,7 +3,8 @@
 ``init-db`` applies the migrations; ``create-admin`` makes a platform admin;
 ``seed-demo`` and ``bench-data`` fill the database for trying and measuring;
 ``send-message-digests`` emails people about messages waiting unread (the job
-consumer also does so every minute); ``jobs`` runs a background-job consumer.
+consumer also does so every minute); ``jobs`` runs a background-job consumer;
+``badges render`` writes an event's badges to one PDF.
 """
 
 from __future__ import annotations
@@ -75,5 +76,7 @@ def register_cli(app: Flask) -> None:
         huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic).run()
 
     from conference import demo
+    from conference.badges import cli as badges_cli
 
     demo.register_cli(app)
+    badges_cli.register_cli(app)

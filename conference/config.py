@@ -120,4 +120,13 @@ def load_config() -> dict:
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         #: Most emails a mailing sends per second (a mail server's limit), 0 for no limit.
         "MAILING_RATE": float(os.environ.get("MAILING_RATE", 20)),
+        #: Processes that render a bulk badge PDF side by side (1: in the job's own).
+        "BADGE_RENDER_WORKERS": int(
+            os.environ.get("BADGE_RENDER_WORKERS", min(2, os.cpu_count() or 1))
+        ),
+        #: Pages per WeasyPrint document when rendering many badges: memory per worker
+        #: depends on it, not on how many badges there are.
+        "BADGE_CHUNK_PAGES": int(os.environ.get("BADGE_CHUNK_PAGES", 100)),
+        #: Where bulk badge PDFs are kept (default: ``badges`` in the instance folder).
+        "BADGE_FOLDER": os.environ.get("BADGE_FOLDER") or None,
     }

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from conference.blueprints import (
         admin,
         auth,
+        badges,
         calendars,
         events,
         meetings,
@@ -31,3 +32,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(subscriptions.bp)
+    app.register_blueprint(badges.bp)

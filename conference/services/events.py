@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from conference.enums import EventRoleKind, EventVisibility, RegistrationStatus, TaxonomyKind
 from conference.extensions import db
 from conference.models import (
+    BadgeDesign,
     Event,
     EventRole,
     InvitationCode,
@@ -625,7 +626,9 @@ def ticket_type_usages(event: Event) -> dict[int, int]:
 def delete_ticket_type(ticket: TicketType) -> None:
     """Delete a ticket type that no registration uses.
 
-    Side effects: deletes the ticket type and renumbers the rest. Flushes.
+    Side effects: deletes the ticket type and the badge design made for it (which
+    would otherwise turn into a second default design), and renumbers the rest.
+    Flushes.
     """
     used = db.session.scalar(
         sa.select(sa.func.count())
@@ -642,6 +645,7 @@ def delete_ticket_type(ticket: TicketType) -> None:
                 count=used,
             ),
         )
+    db.session.execute(sa.delete(BadgeDesign).where(BadgeDesign.ticket_type_id == ticket.id))
     event = ticket.event
     event.ticket_types.remove(ticket)
     ordering.renumber(event.ticket_types)

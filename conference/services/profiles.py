@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import re
 import secrets
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,22 +23,19 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from sqlalchemy.orm import selectinload
 
 from conference.enums import MessagePolicy
 from conference.extensions import db
 from conference.models import Event, Registration, User
 from conference.models.people import Profile
-from conference.services import ServiceError
+from conference.services import ServiceError, images
 from conference.services.aftercommit import on_commit, on_rollback
 from conference.services.search import refresh_search_keys
 
 #: Side of the square photo that is kept, in pixels.
 PHOTO_SIZE = 400
-#: Largest accepted image, in pixels, checked from the header before decoding.
-MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})
 PHOTO_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+\.jpg$")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -125,28 +121,11 @@ def _invalid_url(field: str) -> ServiceError:
     )
 
 
-def _not_an_image() -> ServiceError:
-    return ServiceError(
-        "photo_invalid",
-        _("This file is not an image we can use (JPEG, PNG, GIF or WebP)."),
-        "photo",
-    )
-
-
-def _too_many_pixels() -> ServiceError:
-    return ServiceError(
-        "photo_too_many_pixels",
-        _("The image is too big: at most %(mp)d megapixels.", mp=MAX_PHOTO_PIXELS // 1_000_000),
-        "photo",
-    )
-
-
 def normalize_photo(data: bytes, max_bytes: int) -> bytes:
     """The JPEG kept for an uploaded image, or ``ServiceError`` on field ``photo``.
 
-    Refuses files over ``max_bytes``, anything that is not a JPEG, PNG, GIF or
-    WebP image by content, and images over ``MAX_PHOTO_PIXELS`` (checked before
-    the pixels are decoded, so a small file cannot expand into gigabytes).
+    Refuses files over ``max_bytes`` and what ``images.load_checked`` refuses; the
+    photo is cropped to a square, flattened on white and saved without metadata.
     """
     if len(data) > max_bytes:
         raise ServiceError(
@@ -154,39 +133,19 @@ def normalize_photo(data: bytes, max_bytes: int) -> bytes:
             _("The photo is too large: at most %(mb)s MB.", mb=f"{max_bytes / 1048576:g}"),
             "photo",
         )
+    image = images.load_checked(data, "photo")
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its two limits; any such image is far over ours.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _too_many_pixels() from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise _not_an_image() from None
-    try:
-        with probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise _not_an_image()
-            width, height = probe.size
-            if width * height > MAX_PHOTO_PIXELS:
-                raise _too_many_pixels()
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                image = Image.new("RGB", rgba.size, "white")
-                image.paste(rgba, mask=rgba.getchannel("A"))
-            else:
-                image = image.convert("RGB")
-            square = ImageOps.fit(image, (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
-            out = io.BytesIO()
-            square.save(out, "JPEG", quality=85, optimize=True, progressive=True)
-    except ServiceError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _not_an_image() from None
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            image = image.convert("RGB")
+        square = ImageOps.fit(image, (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        square.save(out, "JPEG", quality=85, optimize=True, progressive=True)
+    except images.DECODE_ERRORS:
+        raise images.not_an_image("photo") from None
     return out.getvalue()
 
 

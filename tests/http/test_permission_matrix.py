@@ -36,6 +36,9 @@ def _expect(default, anonymous=LOGIN, **overrides):
 
 
 ORGANIZER_ONLY = _expect(DENIED, **STAFF)
+#: The desk: organizers and check-in staff.
+DESK = _expect(DENIED, checkin_staff=OK, organizer=OK)
+BADGE_PAGE = _expect(PARTICIPANTS_ONLY, anonymous=PARTICIPANTS_ONLY, pending=OK, **PARTICIPANTS)
 PARTICIPANTS_ONLY_PAGE = _expect(PARTICIPANTS_ONLY, anonymous=PARTICIPANTS_ONLY, **PARTICIPANTS)
 SIGNED_IN = _expect(OK)
 PUBLIC = _expect(OK, anonymous=OK)
@@ -102,6 +105,17 @@ MATRIX |= {
     "calendars.my_agenda": ("/e/{slug}/my-agenda.ics", PARTICIPANTS_ONLY_PAGE),
     "organizer.mailings": ("/e/{slug}/manage/mailings", ORGANIZER_ONLY),
     "organizer.mailing_new": ("/e/{slug}/manage/mailings/new", ORGANIZER_ONLY),
+    "organizer.badges": ("/e/{slug}/manage/badges", ORGANIZER_ONLY),
+    "organizer.badge_design_new": ("/e/{slug}/manage/badges/designs/new", ORGANIZER_ONLY),
+    "organizer.badge_preview": (
+        "/e/{slug}/manage/badges/preview.png?layout=a6&target=default",
+        ORGANIZER_ONLY,
+    ),
+    "organizer.badge_print": ("/e/{slug}/manage/badges/print", ORGANIZER_ONLY),
+    "organizer.badge_print_count": ("/e/{slug}/manage/badges/print/count.json", ORGANIZER_ONLY),
+    "badges.mine": ("/e/{slug}/badge", BADGE_PAGE),
+    "badges.mine_pdf": ("/e/{slug}/badge.pdf", PARTICIPANTS_ONLY_PAGE),
+    "badges.print_one": ("/e/{slug}/badges/{registration_id}.pdf", DESK),
 }
 
 ELSEWHERE = {
@@ -155,6 +169,15 @@ ELSEWHERE = {
     "organizer.mailing_retry": "POST only (tests/http/test_organizer_mailings.py)",
     "subscriptions.unsubscribe": "needs an emailed token (tests/http/test_organizer_mailings.py)",
     "subscriptions.unsubscribe_post": "needs an emailed token (test_organizer_mailings.py)",
+    "organizer.badge_design": "needs a design; every identity in test_badges_organizer.py",
+    "organizer.badge_design_delete": "POST only (tests/http/test_badges_organizer.py)",
+    "organizer.badge_logo": "POST only (tests/http/test_badges_organizer.py)",
+    "organizer.badge_logo_remove": "POST only (tests/http/test_badges_organizer.py)",
+    "organizer.badge_logo_image": "needs a logo; every identity in test_badges_organizer.py",
+    "organizer.badge_batch": "needs a batch; every identity in test_badges_organizer.py",
+    "organizer.badge_batch_progress": "needs a batch; every identity in test_badges_organizer.py",
+    "organizer.badge_batch_download": "needs a batch; every identity in test_badges_organizer.py",
+    "badges.reissue": "POST only (tests/http/test_badges_participant.py)",
 }
 
 

@@ -207,6 +207,23 @@ def test_delete_ticket_type_unused_renumbers(event):
     ]
 
 
+def test_delete_ticket_type_deletes_its_badge_design_but_not_the_default(event):
+    from conference.models import BadgeDesign
+
+    vip = factories.ticket(event, "VIP")
+    db.session.add_all(
+        [
+            BadgeDesign(event_id=event.id, name="Default"),
+            BadgeDesign(event_id=event.id, name="VIP gold", ticket_type_id=vip.id),
+        ]
+    )
+    db.session.flush()
+    service.delete_ticket_type(vip)
+    db.session.commit()
+    left = db.session.scalars(sa.select(BadgeDesign.name).where(BadgeDesign.event_id == event.id))
+    assert list(left) == ["Default"]
+
+
 def test_add_ticket_type_duplicate_name_refused(event):
     with pytest.raises(ServiceError) as exc:
         service.add_ticket_type(event, "vip")

@@ -6,6 +6,7 @@ bp = Blueprint("organizer", __name__, url_prefix="/e/<slug>/manage")
 
 # The route modules attach their views to bp.
 from conference.blueprints.organizer import (  # noqa: E402,F401
+    badges,
     mailings,
     meetings,
     program,
