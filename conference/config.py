@@ -52,6 +52,9 @@ def load_config() -> dict:
     return {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": _secret_key(instance),
+        #: CSRF tokens live as long as the login session: a check-in page left open at the
+        #: door all day must still be able to post its scans.
+        "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "REDIS_URL": redis_url,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         badges,
         calendars,
+        checkin,
         events,
         meetings,
         messages,
@@ -33,3 +34,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendars.bp)
     app.register_blueprint(subscriptions.bp)
     app.register_blueprint(badges.bp)
+    app.register_blueprint(checkin.bp)

@@ -164,4 +164,5 @@ def socket_event(name: str, schema: type[BaseModel]):
     return register
 
 
+from conference.realtime import checkin as _checkin_events  # noqa: E402, F401  (registers them)
 from conference.realtime import messaging as _messaging_events  # noqa: E402, F401  (registers them)

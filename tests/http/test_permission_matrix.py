@@ -116,6 +116,13 @@ MATRIX |= {
     "badges.mine": ("/e/{slug}/badge", BADGE_PAGE),
     "badges.mine_pdf": ("/e/{slug}/badge.pdf", PARTICIPANTS_ONLY_PAGE),
     "badges.print_one": ("/e/{slug}/badges/{registration_id}.pdf", DESK),
+    "checkin.scanner": ("/e/{slug}/checkin/", DESK),
+    "checkin.search_json": ("/e/{slug}/checkin/search.json?q=a", DESK),
+    "checkin.snapshot": ("/e/{slug}/checkin/snapshot.json", DESK),
+    "checkin.walk_in": ("/e/{slug}/checkin/walk-in", DESK),
+    "checkin.walk_in_done": ("/e/{slug}/checkin/walk-in/{registration_id}", DESK),
+    "checkin.dashboard": ("/e/{slug}/checkin/dashboard", DESK),
+    "checkin.dashboard_json": ("/e/{slug}/checkin/dashboard.json", DESK),
 }
 
 ELSEWHERE = {
@@ -178,6 +185,9 @@ ELSEWHERE = {
     "organizer.badge_batch_progress": "needs a batch; every identity in test_badges_organizer.py",
     "organizer.badge_batch_download": "needs a batch; every identity in test_badges_organizer.py",
     "badges.reissue": "POST only (tests/http/test_badges_participant.py)",
+    "checkin.scan": "POST only (tests/http/test_checkin.py)",
+    "checkin.pick": "POST only (tests/http/test_checkin.py)",
+    "checkin.sync": "POST only (tests/http/test_checkin.py)",
 }
 
 
