@@ -42,15 +42,19 @@ from flask_babel import force_locale
 from PIL import Image, ImageDraw, ImageFont
 
 from conference.enums import (
+    BadgeLayout,
+    BadgeRole,
     EventRoleKind,
     EventVisibility,
     MeetingStatus,
     RegistrationStatus,
+    ScanAction,
     SessionFormat,
     TaxonomyKind,
 )
 from conference.extensions import db
 from conference.models import (
+    BadgeDesign,
     Bookmark,
     Event,
     EventRole,
@@ -69,6 +73,9 @@ from conference.models import (
 )
 from conference.models.types import search_key, utcnow
 from conference.services import accounts
+from conference.services import badge_designs as design_service
+from conference.services import badges as badge_service
+from conference.services import checkin as checkin_service
 from conference.services import events as event_service
 from conference.services import materials as material_service
 from conference.services import program as program_service
@@ -122,6 +129,14 @@ DEMO_ACCOUNTS = (
         "Contoso Health",
         "Senior Product Manager",
         "Making patient data useful for clinicians",
+    ),
+    DemoAccount(
+        "checkin@demo.test",
+        "Jonas Weber",
+        "check-in staff at both events",
+        "Northwind Events",
+        "Registration desk",
+        "Badges, lanyards and a smile at 8:30",
     ),
     DemoAccount(
         "admin@demo.test",
@@ -562,7 +577,7 @@ def seed_demo(participants: int = 400) -> bool:
     program (``seed_demo_programs``). Flushes.
     """
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
-        return any([seed_demo_programs(), seed_demo_meetings()])
+        return any([seed_demo_programs(), seed_demo_meetings(), seed_demo_badges()])
     rng = random.Random(2026)
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     people = _demo_accounts(password_hash)
@@ -663,6 +678,7 @@ def seed_demo(participants: int = 400) -> bool:
     db.session.flush()
     seed_demo_programs()
     seed_demo_meetings()
+    seed_demo_badges()
     return True
 
 
@@ -1410,6 +1426,151 @@ def seed_demo_meetings() -> bool:
                 changed_by_id=colleague.id,
             )
         )
+    db.session.flush()
+    return True
+
+
+# --- badges and check-in ----------------------------------------------------------------
+#
+# Both events get a logo and a default A6 badge design (staff wear CR80 cards in
+# Berlin), the check-in staff account, and Berlin, which is live, a morning of
+# check-ins made through the check-in service, as the desk would have made them.
+
+#: Share of Berlin's approved participants admitted on the first and the second morning.
+CHECKED_IN_SHARES = (0.55, 0.15)
+
+
+def demo_logo_png(mark: str, words: str, colour: tuple[int, int, int]) -> bytes:
+    """A wide logo: a coloured tile with ``mark`` beside ``words``, drawn with Pillow."""
+    image = Image.new("RGBA", (720, 180), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 180, 180), radius=36, fill=colour)
+    draw.text((90, 90), mark, font=_slide_font(92), fill="white", anchor="mm")
+    draw.text((212, 90), words, font=_slide_font(64), fill=(30, 27, 75), anchor="lm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _ensure_checkin_staff(events: Sequence[Event]) -> User:
+    account = next(a for a in DEMO_ACCOUNTS if a.email.startswith("checkin@"))
+    staff = db.session.scalar(sa.select(User).where(User.email == account.email))
+    if staff is None:
+        staff = User(
+            email=account.email,
+            password_hash=accounts.hash_password(DEMO_PASSWORD),
+            display_name=account.name,
+            email_verified_at=utcnow(),
+        )
+        staff.profile = Profile(
+            company=account.company, job_title=account.job_title, headline=account.headline
+        )
+        db.session.add(staff)
+        db.session.flush()
+    rng = random.Random(11)
+    for event in events:
+        # Staff wear badges too (the staff design); ``_register`` keeps an existing one.
+        _register(event, staff, Vocabulary.of(event), rng)
+        held = db.session.scalar(
+            sa.select(EventRole.id).where(
+                EventRole.event_id == event.id,
+                EventRole.user_id == staff.id,
+                EventRole.role == EventRoleKind.checkin_staff,
+            )
+        )
+        if held is None:
+            db.session.add(
+                EventRole(event_id=event.id, user_id=staff.id, role=EventRoleKind.checkin_staff)
+            )
+    db.session.flush()
+    return staff
+
+
+def _demo_check_ins(event: Event, staff: User, rng: random.Random) -> None:
+    """Admit a share of ``event``'s approved people on each of its first two mornings
+    (08:15 to 10:15), and scan some of them into the first day's opening sessions."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.approved,
+        )
+        .order_by(Registration.id)
+    ).all()
+    codes = badge_service.issue_missing_codes(event, [r.id for r in registrations])
+    rng.shuffle(registrations)
+    first, second = (round(len(registrations) * share) for share in CHECKED_IN_SHARES)
+    mornings = (registrations[:first], registrations[first : first + second])
+    for day_offset, people in enumerate(mornings):
+        day = event.starts_on + timedelta(days=day_offset)
+        opens = program_service.local_to_utc(event, datetime.combine(day, clock_time(8, 15)))
+        for person in people:
+            checkin_service.scan(
+                event,
+                staff,
+                codes[person.id].qr_payload,
+                ScanAction.check_in,
+                client_scan_id=f"demo-{person.id}-in",
+                scanned_at=opens + timedelta(seconds=rng.randint(0, 7200)),
+            )
+    opening = db.session.scalars(
+        sa.select(ProgramSession)
+        .where(ProgramSession.event_id == event.id, ProgramSession.published.is_(True))
+        .order_by(ProgramSession.starts_at, ProgramSession.id)
+        .limit(3)
+    ).all()
+    for session in opening:
+        for person in rng.sample(mornings[0], k=min(len(mornings[0]), 25)):
+            checkin_service.scan(
+                event,
+                staff,
+                codes[person.id].qr_payload,
+                ScanAction.attend,
+                session=session,
+                client_scan_id=f"demo-{person.id}-session-{session.id}",
+                scanned_at=session.starts_at + timedelta(seconds=rng.randint(0, 600)),
+            )
+
+
+def seed_demo_badges() -> bool:
+    """Give the demo events the check-in staff account, logos and badge designs, and
+    Berlin a morning of check-ins, unless Berlin has a badge design already; True if it
+    wrote anything.
+
+    Side effects: may write the check-in staff account and roles, logo files under
+    ``UPLOAD_FOLDER/logos``, badge designs, badge codes for Berlin's approved people,
+    and their check-ins, scans, attendances and activity rows. Flushes.
+    """
+    events = db.session.scalars(
+        sa.select(Event).where(Event.slug.in_((DEMO_SLUG, TOKYO_SLUG))).order_by(Event.id)
+    ).all()
+    berlin = next((e for e in events if e.slug == DEMO_SLUG), None)
+    if berlin is None or db.session.scalar(
+        sa.select(BadgeDesign.id).where(BadgeDesign.event_id == berlin.id).limit(1)
+    ):
+        return False
+    staff = _ensure_checkin_staff(events)
+    organizer = _organizer_of(berlin) or staff
+    logos = {
+        DEMO_SLUG: demo_logo_png("N", "Northwind", (79, 70, 229)),
+        TOKYO_SLUG: demo_logo_png("S", "Sakura DevDays", (219, 39, 119)),
+    }
+    for event in events:
+        design_service.set_logo(organizer, event, logos[event.slug])
+        design_service.create_design(
+            organizer, event, design_service.DesignValues(name="Conference badge")
+        )
+    design_service.create_design(
+        organizer,
+        berlin,
+        design_service.DesignValues(
+            name="Staff card",
+            layout=BadgeLayout.cr80.value,
+            target=f"role:{BadgeRole.staff.value}",
+            show_company=False,
+        ),
+    )
+    _demo_check_ins(berlin, staff, random.Random(7))
     db.session.flush()
     return True
 

@@ -63,7 +63,7 @@ def test_seed_demo_creates_people_in_three_scripts_and_the_accounts(app):
             .where(Registration.event_id == berlin.id)
         )
     )
-    assert approved_in(DEMO_SLUG) == 64
+    assert approved_in(DEMO_SLUG) == 65  # 60 people and five demo accounts
     assert approved_in(TOKYO_SLUG) > 0
     assert {"LATIN", "CYRILLIC", "CJK"} <= scripts_of(names)
     assert search_directory(berlin, False, q="alex morgan").total == 1
@@ -103,3 +103,38 @@ def test_bench_data_creates_reuses_and_tops_up(app):
     assert approved_in("bench-t") == 60
     event = db.session.scalar(sa.select(Event).where(Event.slug == "bench-t"))
     assert 0 < search_directory(event, False).total <= 60
+
+
+def test_seed_demo_gives_logos_designs_check_in_staff_and_a_morning_of_check_ins(app):
+    from conference.demo import CHECKED_IN_SHARES
+    from conference.enums import ActivityKind
+    from conference.models import Activity, BadgeDesign, CheckIn
+    from conference.permissions import can
+    from conference.services.badge_designs import logo_path
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--participants", "60"])
+    assert result.exit_code == 0, result.output
+
+    berlin = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
+    tokyo = db.session.scalar(sa.select(Event).where(Event.slug == TOKYO_SLUG))
+    staff = find_by_email("checkin@demo.test")
+    assert check_password(staff, DEMO_PASSWORD)
+    assert can(staff, "checkin.scan", berlin) and can(staff, "checkin.scan", tokyo)
+    assert not can(staff, "badges.manage", berlin)
+    for event in (berlin, tokyo):
+        assert logo_path(event).is_file()
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(BadgeDesign.event_id == event.id))
+            >= 1
+        )
+
+    approved = approved_in(DEMO_SLUG)
+    admitted = db.session.scalar(sa.select(sa.func.count()).where(CheckIn.event_id == berlin.id))
+    assert admitted == sum(round(approved * share) for share in CHECKED_IN_SHARES)
+    counted = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Activity.event_id == berlin.id, Activity.kind == ActivityKind.check_in
+        )
+    )
+    assert counted == admitted
+    assert db.session.scalar(sa.select(sa.func.count()).where(CheckIn.event_id == tokyo.id)) == 0
