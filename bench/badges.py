@@ -53,36 +53,16 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from bench.common import bench_app
+from bench.common import bench_app, organizer_of
 from conference.badges import BadgeData
 from conference.badges.qr import qr_png_data_uri
 from conference.badges.render import CHUNK_PAGES, PALETTE
 from conference.demo import ensure_bench_event
-from conference.enums import EventRoleKind
 from conference.extensions import db
-from conference.models import BadgeBatch, BadgePrint, Event, EventRole, Registration, User
+from conference.models import BadgeBatch, BadgePrint, Event, Registration, User
 from conference.services import badges
 
 SLUG = "bench-badges"
-
-
-def organizer_of(event: Event) -> User:
-    role = db.session.scalar(
-        sa.select(EventRole).where(
-            EventRole.event_id == event.id, EventRole.role == EventRoleKind.organizer
-        )
-    )
-    if role is None:
-        user_id = db.session.scalar(
-            sa.select(Registration.user_id)
-            .where(Registration.event_id == event.id)
-            .order_by(Registration.id)
-            .limit(1)
-        )
-        role = EventRole(event_id=event.id, user_id=user_id, role=EventRoleKind.organizer)
-        db.session.add(role)
-        db.session.commit()
-    return role.user
 
 
 def forget_printing(event_id: int) -> None:

@@ -51,14 +51,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from bench.common import bench_app
+from bench.common import bench_app, organizer_of
 from conference.demo import ensure_bench_event
-from conference.enums import EventRoleKind, SessionFormat
+from conference.enums import SessionFormat
 from conference.extensions import db
 from conference.models import (
     Bookmark,
     Event,
-    EventRole,
     Mailing,
     MailingRecipient,
     ProgramSession,
@@ -184,25 +183,6 @@ def ensure_program(event: Event) -> bool:
     db.session.execute(sa.insert(Bookmark), rows)
     db.session.flush()
     return True
-
-
-def organizer_of(event: Event):
-    role = db.session.scalar(
-        sa.select(EventRole).where(
-            EventRole.event_id == event.id, EventRole.role == EventRoleKind.organizer
-        )
-    )
-    if role is None:
-        user_id = db.session.scalar(
-            sa.select(Registration.user_id)
-            .where(Registration.event_id == event.id)
-            .order_by(Registration.id)
-            .limit(1)
-        )
-        role = EventRole(event_id=event.id, user_id=user_id, role=EventRoleKind.organizer)
-        db.session.add(role)
-        db.session.flush()
-    return role.user
 
 
 # --- the three runs ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from conference import jobs
 from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
 from conference.extensions import db
@@ -106,6 +108,24 @@ def participant(
         db.session.add(EventRole(event_id=ev.id, user_id=person.id, role=EventRoleKind(role)))
     db.session.commit()
     return person
+
+
+def registration_of(ev: Event, person: User) -> Registration | None:
+    """``person``'s registration for ``ev``, if any."""
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == ev.id, Registration.user_id == person.id
+        )
+    )
+
+
+def badge_payload(ev: Event, person: User) -> str:
+    """What the QR code on ``person``'s badge for ``ev`` says (issued and committed)."""
+    from conference.services import badges
+
+    code = badges.live_code(registration_of(ev, person))
+    db.session.commit()
+    return code.qr_payload
 
 
 def organizer(ev: Event, name: str = "Organizer") -> User:

@@ -603,15 +603,25 @@ def walk_in(
             )
     if event.ticket_types and ticket_type_id is None:
         raise ServiceError("required", gettext("Choose a ticket."), "ticket_type")
-    if person is None:
-        person = accounts.create_user(address, secrets.token_urlsafe(32), name)
-    if registration is None:
-        registration = Registration(
-            event_id=event.id, user_id=person.id, status=RegistrationStatus.pending
-        )
-        apply_search_keys(registration, person)
-        db.session.add(registration)
-        db.session.flush()
+    try:
+        # Another desk may register the same address at the same moment: the unique
+        # email and registration keys settle it, and this desk is told to look them up.
+        with db.session.begin_nested():
+            if person is None:
+                person = accounts.create_user(address, secrets.token_urlsafe(32), name)
+            if registration is None:
+                registration = Registration(
+                    event_id=event.id, user_id=person.id, status=RegistrationStatus.pending
+                )
+                apply_search_keys(registration, person)
+                db.session.add(registration)
+                db.session.flush()
+    except IntegrityError:
+        raise ServiceError(
+            "just_registered",
+            gettext("This address was registered at another desk just now: find them by name."),
+            "email",
+        ) from None
     registrations_service.update_by_organizer(
         actor,
         event,
@@ -863,8 +873,13 @@ def dashboard(event: Event, day: date | None = None) -> dict:
     ).all()
     day = day or dashboard_day(event, times)
     inside = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            CheckIn.event_id == event.id, CheckIn.checked_out_at.is_(None)
+        sa.select(sa.func.count())
+        .select_from(CheckIn)
+        .join(Registration, CheckIn.registration_id == Registration.id)
+        .where(
+            CheckIn.event_id == event.id,
+            CheckIn.checked_out_at.is_(None),
+            Registration.status == approved,
         )
     )
     attendance = dict(

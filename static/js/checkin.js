@@ -987,24 +987,6 @@
   showSessionChoice();
   $("[data-mode-apply]").hidden = true;
 
-  /* --- the mode ------------------------------------------------------------------------------ */
-
-  var modeForm = $("[data-mode-form]");
-  var sessionSelect = $("[data-session-select]");
-  function showSessionChoice() {
-    var chosen = modeForm.querySelector("input[name=action]:checked");
-    sessionSelect.hidden = !(chosen && chosen.value === "attend");
-  }
-  modeForm.addEventListener("change", function (e) {
-    showSessionChoice();
-    var chosen = modeForm.querySelector("input[name=action]:checked");
-    if (chosen.value !== "attend" || (e.target === sessionSelect && sessionSelect.value)) {
-      modeForm.submit();
-    }
-  });
-  showSessionChoice();
-  $("[data-mode-apply]").hidden = true;
-
   /* --- start ---------------------------------------------------------------------------------- */
 
   window.addEventListener("online", goOnline);

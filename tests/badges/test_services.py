@@ -11,14 +11,7 @@ from conference.models import BadgeCode, BadgeDesign, BadgePrint, Registration
 from conference.services import ServiceError, badges
 from tests import factories
 from tests.badges.helpers import pdf_text, qr_codes
-
-
-def _registration(event, person) -> Registration:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == person.id
-        )
-    )
+from tests.factories import registration_of as _registration
 
 
 class _Queries:
@@ -125,7 +118,10 @@ def test_each_person_prints_with_their_design(event, speaker, attendee):
     )
     db.session.commit()
 
-    data = badges.badge_data(event, [_registration(event, speaker), _registration(event, attendee)])
+    data = badges.badge_data(
+        event,
+        [_registration(event, speaker), _registration(event, attendee)],
+    )
 
     assert [d.design.layout for d in data] == [BadgeLayout.a7, BadgeLayout.a6]
 

@@ -16,19 +16,12 @@ from conference.models import BadgeCode, BadgePrint, Registration
 from conference.services import badges as badge_service
 from tests import factories
 from tests.conftest import IDENTITIES
+from tests.factories import registration_of
 
 #: Identities with an approved registration of the event: they have a badge.
 WITH_BADGE = ["attendee", "speaker", "sponsor_staff", "checkin_staff", "organizer"]
 #: Who may print and reissue anyone's badge.
 DESK = ["checkin_staff", "organizer"]
-
-
-def registration_of(event, person) -> Registration:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == person.id
-        )
-    )
 
 
 def pdf_text(data: bytes) -> str:

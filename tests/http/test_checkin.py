@@ -10,28 +10,15 @@ import sqlalchemy as sa
 
 from conference.enums import RegistrationStatus
 from conference.extensions import db
-from conference.models import Registration, User
+from conference.models import User
 from conference.models.checkin import CheckIn, Scan
-from conference.services import badges
 from tests import factories
 from tests import program_helpers as program
 from tests.conftest import IDENTITIES
+from tests.factories import badge_payload as code_of
+from tests.factories import registration_of as reg_of
 
 ALLOWED = {"checkin_staff", "organizer"}
-
-
-def reg_of(event, user) -> Registration:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == user.id
-        )
-    )
-
-
-def code_of(event, user) -> str:
-    code = badges.live_code(reg_of(event, user))
-    db.session.commit()
-    return code.qr_payload
 
 
 def post_json(client, url, body):
@@ -105,7 +92,11 @@ def test_checkin_staff_of_another_event_are_refused(client, login, event, other_
 
 def test_scan_json_answers_green_then_already(client, login, event, checkin_staff, attendee):
     login(checkin_staff)
-    body = {"payload": code_of(event, attendee), "action": "check_in", "client_scan_id": "abc-1"}
+    body = {
+        "payload": code_of(event, attendee),
+        "action": "check_in",
+        "client_scan_id": "abc-1",
+    }
 
     first = post_json(client, f"/e/{event.slug}/checkin/scan", body)
     resent = post_json(client, f"/e/{event.slug}/checkin/scan", body)
@@ -169,7 +160,11 @@ def test_attendance_of_another_events_session_is_refused(
     response = post_json(
         client,
         f"/e/{event.slug}/checkin/scan",
-        {"payload": code_of(event, attendee), "action": "attend", "session_id": elsewhere.id},
+        {
+            "payload": code_of(event, attendee),
+            "action": "attend",
+            "session_id": elsewhere.id,
+        },
     )
     assert response.status_code == 400
     assert response.json["error"] == "not_found"
@@ -205,7 +200,10 @@ def test_scanner_page_search_and_pick_without_javascript(
 
     response = client.post(
         f"/e/{event.slug}/checkin/pick",
-        data={"registration_id": reg_of(event, pending).id, "action": "check_in"},
+        data={
+            "registration_id": reg_of(event, pending).id,
+            "action": "check_in",
+        },
     )
     page = response.get_data(as_text=True)
     assert "scan-answer is-red" in page

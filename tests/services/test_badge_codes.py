@@ -8,17 +8,10 @@ import sqlalchemy as sa
 
 from conference.enums import BadgeRole, EventRoleKind, ScanOutcome
 from conference.extensions import db
-from conference.models import BadgeCode, Registration
+from conference.models import BadgeCode
 from conference.permissions import can
 from conference.services import badges
-
-
-def _registration(event, person) -> Registration:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == person.id
-        )
-    )
+from tests.factories import registration_of as _registration
 
 
 def test_a_code_is_random_and_fits_qr_alphanumeric_mode(event, attendee, speaker):

@@ -14,7 +14,7 @@ from flask_babel import force_locale
 
 from conference.enums import ActivityKind, RegistrationStatus, ScanAction, ScanOutcome
 from conference.extensions import db
-from conference.models import Activity, Registration
+from conference.models import Activity
 from conference.models.checkin import CheckIn, Scan, SessionAttendance
 from conference.services import ServiceError, badges
 from conference.services import checkin as service
@@ -22,20 +22,8 @@ from conference.services.checkin import QueuedScan
 from conference.services.program import clock
 from tests import factories
 from tests import program_helpers as program
-
-
-def reg_of(event, user) -> Registration:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == user.id
-        )
-    )
-
-
-def code_of(event, user) -> str:
-    code = badges.live_code(reg_of(event, user))
-    db.session.commit()
-    return code.qr_payload
+from tests.factories import badge_payload as code_of
+from tests.factories import registration_of as reg_of
 
 
 def scan(event, scanner, payload, action=ScanAction.check_in, **kw):
@@ -227,7 +215,12 @@ def test_pick_from_name_search_has_the_same_outcomes(event, other_event, checkin
     assert red.outcome == ScanOutcome.not_approved
     stranger = factories.participant(other_event, "Olga Other")
     with pytest.raises(ServiceError) as caught:
-        service.pick(event, checkin_staff, reg_of(other_event, stranger).id, ScanAction.check_in)
+        service.pick(
+            event,
+            checkin_staff,
+            reg_of(other_event, stranger).id,
+            ScanAction.check_in,
+        )
     assert caught.value.code == "not_found"
 
 
@@ -290,6 +283,24 @@ def test_walk_in_finds_someone_already_approved(event, checkin_staff, attendee):
     assert made.registration.user_id == attendee.id
 
 
+def test_walk_in_registered_at_another_desk_meanwhile_is_a_clear_refusal(
+    event, checkin_staff, outsider, monkeypatch
+):
+    """The other desk's account lands between this desk's lookup and its insert."""
+    monkeypatch.setattr(service.accounts, "find_by_email", lambda address: None)
+    with pytest.raises(ServiceError) as refused:
+        service.walk_in(
+            checkin_staff,
+            event,
+            name="Otto",
+            email=outsider.email,
+            ticket_type_id=factories.ticket(event).id,
+        )
+    assert (refused.value.code, refused.value.field) == ("just_registered", "email")
+    db.session.rollback()
+    assert reg_of(event, outsider) is None
+
+
 def test_walk_in_leaves_pending_registrations_to_organizers(event, checkin_staff, pending):
     with pytest.raises(ServiceError) as caught:
         service.walk_in(
@@ -348,7 +359,10 @@ def test_snapshot_lists_live_and_revoked_codes_and_changes_version(
 def test_sync_settles_duplicates_and_reports_corrections(event, checkin_staff, organizer):
     anna = factories.participant(event, "Anna Admit")
     bert = factories.participant(event, "Bert Busy")
-    anna_code, bert_code = code_of(event, anna), code_of(event, bert)
+    anna_code, bert_code = (
+        code_of(event, anna),
+        code_of(event, bert),
+    )
     # Another device admitted Bert while this one was offline.
     scan(event, organizer, bert_code)
     t0 = datetime.now(UTC) - timedelta(minutes=10)
@@ -427,7 +441,13 @@ def test_dashboard_counts_by_ticket_type_time_inside_and_sessions(event, checkin
     for person in people[:2]:
         scan(event, checkin_staff, code_of(event, person))
     scan(event, checkin_staff, code_of(event, people[1]), ScanAction.check_out)
-    scan(event, checkin_staff, code_of(event, people[0]), ScanAction.attend, session=talk)
+    scan(
+        event,
+        checkin_staff,
+        code_of(event, people[0]),
+        ScanAction.attend,
+        session=talk,
+    )
 
     with force_locale("en"):
         data = service.dashboard(event)
@@ -459,7 +479,7 @@ def test_dashboard_counts_checked_in_among_approved_registrations(event, checkin
     db.session.commit()
     with force_locale("en"):
         data = service.dashboard(event)
-    assert (data["checked_in"], data["registered"]) == (0, 1)
+    assert (data["checked_in"], data["registered"], data["inside"]) == (0, 1, 0)
 
 
 def test_dashboard_over_time_fills_empty_quarters(event):
