@@ -6,7 +6,7 @@
  * conversation that is not open, keeps the "Meetings" badge current and shows a
  * toast when the other person changes a meeting ("meeting_changed"), and ends the
  * page's session when the server says so (logout elsewhere, suspension, password
- * change).
+ * change). Logging out also deletes the offline list the check-in page kept.
  *
  * Page scripts (messages.js, meetings.js) reuse the connection through
  * window.ConferenceRealtime. Everything the script needs comes from data- attributes
@@ -14,6 +14,23 @@
  */
 (function () {
   "use strict";
+
+  /* Set while this page logs out: the server's "session_ended" then races the logout
+   * response, and reloading the page would cancel the navigation that clears the
+   * session cookie, leaving the person logged in. */
+  var loggingOut = false;
+
+  /* The check-in page keeps the event's participant list on the device for scanning
+   * offline (checkin.js); it leaves with the session. Scans still queued stay, to be
+   * sent after the next login. */
+  document.querySelectorAll("form[data-logout]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      loggingOut = true;
+      if (window.indexedDB) {
+        window.indexedDB.deleteDatabase("checkin");
+      }
+    });
+  });
 
   var config = document.getElementById("realtime");
   if (!config || typeof window.io !== "function") {
@@ -148,7 +165,9 @@
 
   socket.on("session_ended", function () {
     socket.disconnect();
-    window.location.reload();
+    if (!loggingOut) {
+      window.location.reload();
+    }
   });
 
   window.ConferenceRealtime = {

@@ -335,6 +335,26 @@ def test_offline_a_long_code_is_no_badge_and_already_in_shows_the_event_time(
         context.close()
 
 
+LISTS_KEPT = """() => indexedDB.databases().then(all => all.some(d => d.name === "checkin"))"""
+
+
+def test_logging_out_deletes_the_offline_list_from_the_device(page, live_server, tmp_path):
+    seeded = _seed(live_server, tmp_path)
+    _log_in(page, seeded["staff"])
+    page.goto(f"/e/{SLUG}/checkin/")
+    expect(page.locator("[data-connection]")).to_contain_text("Online")
+    page.wait_for_function(LISTS_KEPT)
+
+    page.locator(".navbar .dropdown-toggle").last.click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(lambda url: "/checkin/" not in url)
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")
+    ).to_be_visible()
+
+    page.wait_for_function(f"() => ({LISTS_KEPT})().then(kept => !kept)")
+
+
 FILL_STORAGE = """prefix => {
     let size = 1 << 20, i = 0;
     while (size >= 16) {

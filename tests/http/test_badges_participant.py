@@ -129,6 +129,17 @@ def test_print_one_is_an_inline_pdf_recorded_as_a_print(
     )
 
 
+def test_print_one_from_another_site_records_no_print(client, login, event, organizer, attendee):
+    login(organizer)
+    registration = registration_of(event, attendee)
+    response = client.get(
+        f"/e/northwind/badges/{registration.id}.pdf", headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 200
+    assert "Anna Attendee" in pdf_text(response.data)
+    assert db.session.scalar(sa.select(BadgePrint)) is None
+
+
 @pytest.mark.parametrize("identity", [n for n in IDENTITIES if n not in DESK and n != "anonymous"])
 def test_print_one_refused(client, as_identity, event, attendee, identity):
     as_identity(identity)

@@ -84,10 +84,16 @@ def mine_pdf(slug: str):
 @bp.get("/badges/<int:registration_id>.pdf")
 @login_required
 def print_one(slug: str, registration_id: int):
+    """The badge, inline so the browser's viewer prints it, recorded as printed.
+
+    A link from another site (``Sec-Fetch-Site: cross-site``) still gets the PDF but
+    records nothing, so no page elsewhere can mark badges printed behind the desk's back.
+    """
     event = event_or_404(slug)
     registration = event_row_or_404(Registration, event, registration_id)
     authorize("badge.print", registration)
-    data = service.registration_badge_pdf(registration, current_user, record_print=True)
+    from_here = request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    data = service.registration_badge_pdf(registration, current_user, record_print=from_here)
     db.session.commit()
     return _pdf(data, f"{event.slug}-badge-{registration.id}.pdf", "inline")
 
