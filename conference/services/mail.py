@@ -12,14 +12,20 @@ retried instead of losing the email or failing the request.
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email import encoders
+from email.charset import BASE64, QP, Charset
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -43,6 +49,67 @@ class Attachment:
     content: bytes
 
 
+#: Calendar methods of an invitation (RFC 5546): only these also go inline, where
+#: Outlook and Gmail look for an invitation to show its Accept/Decline buttons. A
+#: ``PUBLISH`` calendar (an agenda) is only attached.
+INVITATION_METHODS = frozenset({"REQUEST", "CANCEL"})
+
+_ASCII = bytes(range(128))
+_UTF8_QUOTED_PRINTABLE = Charset("utf-8")
+_UTF8_QUOTED_PRINTABLE.body_encoding = QP
+_UTF8_BASE64 = Charset("utf-8")
+_UTF8_BASE64.body_encoding = BASE64
+#: RFC 5322's recommended line length: longer 7-bit text goes quoted-printable.
+_LINE_LENGTH = 78
+
+
+def _text_part(text: str, subtype: str) -> MIMEText:
+    """A ``text/<subtype>`` part: plain 7-bit when it is short-lined ASCII, else UTF-8
+    in whichever of quoted-printable (mostly Latin text) and base64 (e.g. Japanese)
+    comes out shorter."""
+    raw = text.encode("utf-8")
+    non_ascii = len(raw.translate(None, _ASCII))
+    if not non_ascii and max(map(len, text.splitlines()), default=0) <= _LINE_LENGTH:
+        charset: Charset | str = "us-ascii"
+    elif non_ascii * 6 < len(raw):
+        # Quoted-printable triples each non-ASCII byte; base64 adds a third to all.
+        charset = _UTF8_QUOTED_PRINTABLE
+    else:
+        charset = _UTF8_BASE64
+    part = MIMEText(text, subtype, charset)
+    del part["MIME-Version"]
+    return part
+
+
+def _file_part(attachment: Attachment, content_type: Message) -> MIMEBase:
+    part = MIMEBase(
+        content_type.get_content_maintype(),
+        content_type.get_content_subtype(),
+        **dict(content_type.get_params()[1:]),
+    )
+    del part["MIME-Version"]
+    part.set_payload(attachment.content)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
+
+
+def _addresses(value: str) -> str:
+    """An address header's value with display names (e.g. Cyrillic) as RFC 2047 encoded
+    words and the addresses themselves left readable."""
+    return ", ".join(formataddr(pair, charset="utf-8") for pair in getaddresses([value]))
+
+
+def _multipart(subtype: str, parts: list[Message]) -> MIMEMultipart:
+    """A ``multipart/<subtype>`` of ``parts`` with a boundary chosen here: "=_" cannot
+    occur in a quoted-printable or base64 body and 128 random bits cannot be guessed
+    by whoever writes a 7-bit one, which spares the generator searching every body
+    for its own guess (a regular expression compiled per message)."""
+    part = MIMEMultipart(subtype, boundary=f"=_{secrets.token_hex(16)}", _subparts=parts)
+    del part["MIME-Version"]
+    return part
+
+
 def build_message(
     to: str,
     subject: str,
@@ -51,40 +118,47 @@ def build_message(
     *,
     attachments: Sequence[Attachment] = (),
     headers: dict[str, str] | None = None,
-) -> EmailMessage:
+) -> Message:
     """A message from ``MAIL_DEFAULT_SENDER``; ``headers`` adds e.g. ``List-Unsubscribe``.
 
-    An attachment of type ``text/calendar`` is also put inline as an alternative
-    part, which is where Outlook and Gmail look for an invitation to show its
-    Accept/Decline buttons.
+    The text (and HTML) are alternatives, attachments follow them. An invitation (a
+    ``text/calendar`` attachment whose method is in ``INVITATION_METHODS``) is also
+    put inline as an alternative part.
+
+    Built with the standard library's ``email.mime`` classes (``compat32`` policy):
+    ``EmailMessage`` with ``email.policy.default`` makes the same message several
+    times slower, which a mailing to thousands of people feels. Non-ASCII subjects
+    and names are RFC 2047 encoded words, non-ASCII file names RFC 2231 parameters.
     """
     config = current_app.config
-    msg = EmailMessage()
-    msg["From"] = config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = to
+    alternatives = [_text_part(text, "plain")]
+    if html:
+        alternatives.append(_text_part(html, "html"))
+    files = []
+    for attachment in attachments:
+        content_type = Message()
+        content_type["Content-Type"] = attachment.content_type
+        method = str(content_type.get_param("method") or "").upper()
+        if content_type.get_content_type() == "text/calendar" and method in INVITATION_METHODS:
+            inline = _text_part(attachment.content.decode("utf-8"), "calendar")
+            for name, value in content_type.get_params()[1:]:
+                if name != "charset":
+                    inline.set_param(name, value)
+            alternatives.append(inline)
+        files.append(_file_part(attachment, content_type))
+    body: Message = alternatives[0]
+    if len(alternatives) > 1:
+        body = _multipart("alternative", alternatives)
+    msg = _multipart("mixed", [body, *files]) if files else body
+    del msg["MIME-Version"]
+    msg["MIME-Version"] = "1.0"
+    msg["From"] = _addresses(config["MAIL_DEFAULT_SENDER"])
+    msg["To"] = _addresses(to)
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="conference.local")
     for name, value in (headers or {}).items():
         msg[name] = value
-    msg.set_content(text)
-    if html:
-        msg.add_alternative(html, subtype="html")
-    for attachment in attachments:
-        maintype, _, rest = attachment.content_type.partition("/")
-        subtype, *params = [part.strip() for part in rest.split(";")]
-        extra = dict(param.split("=", 1) for param in params if "=" in param)
-        if maintype == "text" and subtype == "calendar":
-            msg.add_alternative(
-                attachment.content.decode("utf-8"), subtype="calendar", params=extra
-            )
-        msg.add_attachment(
-            attachment.content,
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment.filename,
-            params=extra,
-        )
     return msg
 
 
@@ -108,13 +182,13 @@ def _open_smtp(config) -> smtplib.SMTP:
     return smtp
 
 
-def _write_to_outbox(outbox: Path, msg: EmailMessage) -> None:
+def _write_to_outbox(outbox: Path, msg: Message) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(msg.as_bytes())
 
 
 @contextmanager
-def connection() -> Iterator[Callable[[EmailMessage], None]]:
+def connection() -> Iterator[Callable[[Message], None]]:
     """Yield a ``send(msg)`` that reuses one SMTP connection (or the outbox) for many
     messages, as a mailing does. A refused recipient raises ``smtplib.SMTPException``
     for that message only; the connection stays usable."""
@@ -133,20 +207,20 @@ def connection() -> Iterator[Callable[[EmailMessage], None]]:
             smtp.close()
 
 
-def send(msg: EmailMessage) -> None:
+def send(msg: Message) -> None:
     """Send one message (or write it to the outbox when no SMTP server is set)."""
     with connection() as deliver:
         deliver(msg)
 
 
 @jobs.job(retries=12, retry_delay=300)
-def deliver(msg: EmailMessage) -> None:
+def deliver(msg: Message) -> None:
     """The job that sends one queued message; retried every 5 minutes for an hour while
     the mail server refuses."""
     send(msg)
 
 
-def send_after_commit(msg: EmailMessage) -> None:
+def send_after_commit(msg: Message) -> None:
     """Send ``msg`` as a background job once the current transaction commits."""
     jobs.enqueue_after_commit(deliver, msg)
 

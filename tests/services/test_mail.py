@@ -68,6 +68,88 @@ def test_calendar_attachment_is_also_an_inline_alternative(app):
     assert parsed["List-Unsubscribe"] == "<https://example.test/u/x>"
 
 
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_an_invitation_keeps_its_inline_calendar_without_html(app, method):
+    invite = INVITE.replace(b"REQUEST", method.encode())
+    content_type = f"text/calendar; method={method}; charset=utf-8"
+    msg = mail.build_message(
+        "ann@example.test",
+        "Meeting",
+        "text",
+        attachments=[mail.Attachment("invite.ics", content_type, invite)],
+    )
+
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert [(p.get_content_type(), p.get_filename()) for p in parsed.walk()] == [
+        ("multipart/mixed", None),
+        ("multipart/alternative", None),
+        ("text/plain", None),
+        ("text/calendar", None),
+        ("text/calendar", "invite.ics"),
+    ]
+    inline, attached = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    assert (inline.get_param("method"), attached.get_param("method")) == (method, method)
+    assert inline.get_content().splitlines() == invite.decode().splitlines()
+    assert attached.get_payload(decode=True) == invite
+
+
+def test_a_published_calendar_is_only_attached(app):
+    agenda = INVITE.replace(b"REQUEST", b"PUBLISH")
+    msg = mail.build_message(
+        "ann@example.test",
+        "Your agenda",
+        "text",
+        "<p>html</p>",
+        attachments=[mail.Attachment("agenda.ics", "text/calendar; method=PUBLISH", agenda)],
+    )
+
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert [(p.get_content_type(), p.get_filename()) for p in parsed.walk()] == [
+        ("multipart/mixed", None),
+        ("multipart/alternative", None),
+        ("text/plain", None),
+        ("text/html", None),
+        ("text/calendar", "agenda.ics"),
+    ]
+    (attached,) = parsed.iter_attachments()
+    assert attached.get_param("method") == "PUBLISH"
+    assert attached.get_payload(decode=True) == agenda
+
+
+def test_non_ascii_subject_names_and_bodies_round_trip(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "Конференция <noreply@example.test>")
+    subject = "会議のお知らせ: 明日の午前十時から第三会議室で、四半期の数字について話します"
+    text = "アンナさん、こんにちは。\n" * 20
+    html = "<p>Здравствуйте, Анна!</p>\n<p>" + "long line of html " * 20 + "</p>\n"
+    invite = "BEGIN:VCALENDAR\r\nSUMMARY:Встреча\r\nEND:VCALENDAR\r\n".encode()
+    unsubscribe = "<https://example.test/unsubscribe/" + "t" * 90 + ">"
+    msg = mail.build_message(
+        "Анна Петрова <anna@example.test>",
+        subject,
+        text,
+        html,
+        attachments=[mail.Attachment("議題.ics", "text/calendar; method=PUBLISH", invite)],
+        headers={"List-Unsubscribe": unsubscribe},
+    )
+
+    raw = msg.as_bytes()
+    raw.decode("ascii")  # every header and body encoded, nothing sent as raw 8-bit
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    (recipient,) = parsed["To"].addresses
+    assert (recipient.display_name, recipient.addr_spec) == ("Анна Петрова", "anna@example.test")
+    (sender,) = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Конференция", "noreply@example.test")
+    assert parsed["List-Unsubscribe"].strip() == unsubscribe
+    assert parsed["Message-ID"].endswith("@conference.local>")
+    assert parsed["Date"].datetime is not None
+    assert parsed.get_body(preferencelist=("plain",)).get_content() == text
+    assert parsed.get_body(preferencelist=("html",)).get_content() == html
+    (attached,) = parsed.iter_attachments()
+    assert attached.get_filename() == "議題.ics"
+    assert attached.get_payload(decode=True) == invite
+
+
 def test_without_smtp_each_message_is_an_eml_in_the_outbox(app, outbox):
     with mail.connection() as deliver:
         for n in range(3):

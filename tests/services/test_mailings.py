@@ -264,6 +264,14 @@ def test_agenda_copy_lists_own_items_and_highlights_with_ics(
     (attachment,) = [part for part in message.iter_attachments() if part.get_filename()]
     assert attachment.get_filename() == "agenda.ics"
     assert attachment.get_content_type() == "text/calendar"
+    # A published agenda is no invitation: the calendar is attached, not repeated inline.
+    assert [part.get_content_type() for part in message.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
     calendar = check(attachment.get_payload(decode=True))
     assert calendar.method == "PUBLISH"
     assert calendar.timezones == ["Europe/Berlin"]
