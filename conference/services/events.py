@@ -341,8 +341,12 @@ def my_events(user: User) -> list[MyEvent]:
         return []
     events = db.session.scalars(sa.select(Event).where(Event.id.in_(ids))).all()
     today = date.today()
-    upcoming = sorted((e for e in events if e.ends_on >= today), key=lambda e: e.starts_on)
-    past = sorted((e for e in events if e.ends_on < today), key=lambda e: e.starts_on, reverse=True)
+    # Events on the same day keep the order they were created in, whatever order the
+    # database returned them in.
+    upcoming = sorted((e for e in events if e.ends_on >= today), key=lambda e: (e.starts_on, e.id))
+    past = sorted(
+        (e for e in events if e.ends_on < today), key=lambda e: (e.starts_on, e.id), reverse=True
+    )
     return [
         MyEvent(
             event=e,
