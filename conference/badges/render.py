@@ -55,6 +55,7 @@ from conference.badges.qr import qr_png_data_uri, qr_svg
 from conference.enums import BadgeRole
 
 __all__ = [
+    "COLOR_RE",
     "PALETTE",
     "BadgeFetcher",
     "RenderReport",
@@ -80,7 +81,8 @@ PALETTE: dict[str, str] = {
     BadgeRole.staff.value: "#be123c",
     BadgeRole.attendee.value: "#1d4ed8",
 }
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: A colour a design may give a role: "#rrggbb" (it goes into the badge's CSS).
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Length of the crop marks, and their gap to the cut corner (mm).
 _MARK_LENGTH = 6
 _MARK_GAP = 2
@@ -160,7 +162,7 @@ def band_color(badge: BadgeData) -> str:
     """The badge's band colour: the design's for the role if it is a valid #rrggbb."""
     role = BadgeRole(badge.role).value
     chosen = (badge.design.colors or {}).get(role, "")
-    return chosen.lower() if _COLOR.match(chosen or "") else PALETTE[role]
+    return chosen.lower() if COLOR_RE.match(chosen or "") else PALETTE[role]
 
 
 def ink_on(color: str) -> str:

@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
+from conference.badges.render import COLOR_RE
 from conference.enums import BadgeLayout, BadgeRole
 from conference.extensions import db
 from conference.models import BadgeDesign, Event, TicketType, User
@@ -42,7 +43,6 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 #: Longer side of the kept logo: sharp at 300 dpi across a 8 cm wide badge header.
 LOGO_MAX_SIDE = 1000
 LOGO_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+\.png$")
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 #: The target of the event's default design in ``DesignValues.target``.
 DEFAULT_TARGET = "default"

@@ -715,15 +715,7 @@ def sync(event: Event, scanner: User, scans: Sequence[QueuedScan]) -> list[dict]
             # One scan the server cannot settle (its session was deleted meanwhile)
             # must not hold back the rest of the queue.
             answers.append(
-                {
-                    "client_scan_id": queued.client_scan_id,
-                    "outcome": exc.code,
-                    "green": False,
-                    "message": exc.message,
-                    "person": {},
-                    "offline_outcome": queued.offline_outcome,
-                    "differs": True,
-                }
+                _refused(queued.client_scan_id, exc.code, exc.message, queued.offline_outcome)
             )
             continue
         answers.append(
@@ -736,20 +728,32 @@ def sync(event: Event, scanner: User, scans: Sequence[QueuedScan]) -> list[dict]
     return answers
 
 
+def _refused(
+    client_scan_id: str | None, outcome: str, message: str, offline_outcome: str | None
+) -> dict:
+    """A red answer for a queued scan the server could not settle."""
+    return {
+        "client_scan_id": client_scan_id,
+        "outcome": outcome,
+        "green": False,
+        "message": message,
+        "person": {},
+        "offline_outcome": offline_outcome,
+        "differs": offline_outcome != outcome,
+    }
+
+
 def refused_queued_scan(raw: dict, why: str) -> dict:
     """The answer for a queued scan that is not a scan at all (say a long QR code that
     is no badge): refused on its own, so the device drops it from its queue."""
     client_scan_id = raw.get("client_scan_id")
     offline_outcome = raw.get("offline_outcome")
-    return {
-        "client_scan_id": client_scan_id if isinstance(client_scan_id, str) else None,
-        "outcome": ScanOutcome.unknown.value,
-        "green": False,
-        "message": why,
-        "person": {},
-        "offline_outcome": offline_outcome if isinstance(offline_outcome, str) else None,
-        "differs": offline_outcome != ScanOutcome.unknown.value,
-    }
+    return _refused(
+        client_scan_id if isinstance(client_scan_id, str) else None,
+        ScanOutcome.unknown.value,
+        why,
+        offline_outcome if isinstance(offline_outcome, str) else None,
+    )
 
 
 def _settle_queued(event: Event, scanner: User, queued: QueuedScan) -> ScanResult:
