@@ -71,6 +71,12 @@ class ActivityKind(StrEnum):
     check_in = "check_in"
     #: Scanned into a session (once per person and session).
     attendance = "attendance"
+    #: Opened a sponsor's booth page (once per person, sponsor and day).
+    booth_visit = "booth_visit"
+    #: Downloaded or opened a booth material (``Activity.sponsor_id`` says whose).
+    booth_download = "booth_download"
+    #: Shared their contact details with a sponsor (a lead was created with consent).
+    lead_shared = "lead_shared"
 
 
 class MeetingStatus(StrEnum):
@@ -165,3 +171,54 @@ class ScanOutcome(StrEnum):
     revoked = "revoked"
     unknown = "unknown"
     not_inside = "not_inside"
+
+
+class LeadSource(StrEnum):
+    """How a sponsor came to hold a person's contact details, each only with consent."""
+
+    #: Staff scanned the badge of someone whose registration says sponsors may.
+    scan = "scan"
+    #: Staff scanned someone who had not agreed; the person accepted the request later.
+    scan_request = "scan_request"
+    #: The person pressed "share my contact details" on the booth.
+    booth = "booth"
+    #: The person agreed while accepting (or requesting) a meeting with the sponsor's staff.
+    meeting = "meeting"
+    #: The person agreed in the prompt before downloading a booth material.
+    material = "material"
+
+
+class LeadRating(StrEnum):
+    hot = "hot"
+    warm = "warm"
+    cold = "cold"
+
+
+class LeadFollowUp(StrEnum):
+    """Where the sponsor's follow-up with a lead stands."""
+
+    new = "new"
+    contacted = "contacted"
+    meeting_set = "meeting_set"
+    won = "won"
+    closed = "closed"
+
+
+class ConsentRequestStatus(StrEnum):
+    """A sponsor asked a person (who had not agreed) for their details after a scan."""
+
+    pending = "pending"
+    accepted = "accepted"
+    ignored = "ignored"
+
+
+class SponsorQuestionKind(StrEnum):
+    text = "text"
+    choice = "choice"
+    yes_no = "yes_no"
+
+
+class LeadExportFormat(StrEnum):
+    csv = "csv"
+    vcard = "vcard"
+    xlsx = "xlsx"

@@ -19,13 +19,21 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from conference.enums import EventRoleKind, MeetingStatus, MessagePolicy, RegistrationStatus
+from conference.enums import (
+    ConsentRequestStatus,
+    EventRoleKind,
+    MeetingStatus,
+    MessagePolicy,
+    RegistrationStatus,
+)
 from conference.extensions import db
 from conference.models import (
     Block,
     Conversation,
     Event,
     EventRole,
+    Lead,
+    LeadConsentRequest,
     Mailing,
     Material,
     Meeting,
@@ -33,6 +41,8 @@ from conference.models import (
     MessagingSuspension,
     ProgramSession,
     Registration,
+    Sponsor,
+    SponsorMember,
     User,
 )
 
@@ -556,3 +566,157 @@ def _checkin_scan(user, event: Event) -> bool:
     """Scan or search people in at the entrance or into sessions, register walk-ins,
     download the list a device scans against offline, and see the dashboard."""
     return _checks_in(user, event)
+
+
+# --- sponsors, booths and leads -----------------------------------------------------------
+
+
+def sponsor_membership(user, event: Event) -> SponsorMember | None:
+    """The person's place on a sponsor's staff in ``event`` (cached for this context)."""
+    if not _signed_in(user):
+        return None
+    cache: dict | None = None
+    if has_app_context():
+        cache = g.setdefault("_sponsor_memberships", {})
+        if (user.id, event.id) in cache:
+            return cache[(user.id, event.id)]
+    member = db.session.scalar(
+        sa.select(SponsorMember).where(
+            SponsorMember.event_id == event.id, SponsorMember.user_id == user.id
+        )
+    )
+    if cache is not None:
+        cache[(user.id, event.id)] = member
+    return member
+
+
+def forget_sponsor_memberships() -> None:
+    """Drop cached memberships after staff join or leave within one context."""
+    if has_app_context() and "_sponsor_memberships" in g:
+        g._sponsor_memberships.clear()
+
+
+def _staff_of(user, sponsor: Sponsor) -> bool:
+    member = sponsor_membership(user, sponsor.event)
+    return member is not None and member.sponsor_id == sponsor.id
+
+
+def _admin_of(user, sponsor: Sponsor) -> bool:
+    member = sponsor_membership(user, sponsor.event)
+    return member is not None and member.sponsor_id == sponsor.id and member.is_admin
+
+
+@rule("sponsors.manage")
+def _sponsors_manage(user, event: Event) -> bool:
+    """Packages, sponsors and their seats, the overview of leads and exports."""
+    return standing(user, event).is_organizer
+
+
+@rule("sponsors.view")
+def _sponsors_view(user, event: Event) -> bool:
+    """The sponsors' page, grouped by tier, is for participants."""
+    return can(user, "event.participate", event)
+
+
+@rule("booth.view")
+def _booth_view(user, sponsor: Sponsor) -> bool:
+    """A booth page: participants, when the package includes a booth; the sponsor's own
+    staff and the organizers always (to prepare it)."""
+    event = sponsor.event
+    if standing(user, event).is_organizer or _staff_of(user, sponsor):
+        return True
+    return sponsor.package.booth and can(user, "event.participate", event)
+
+
+@rule("booth.edit")
+def _booth_edit(user, sponsor: Sponsor) -> bool:
+    """Description, links, logo and materials: the sponsor's admins and the organizers."""
+    return standing(user, sponsor.event).is_organizer or _admin_of(user, sponsor)
+
+
+@rule("sponsor.workspace")
+def _sponsor_workspace(user, sponsor: Sponsor) -> bool:
+    """The sponsor's own pages (team, dashboard): its staff and the event's organizers."""
+    return standing(user, sponsor.event).is_organizer or _staff_of(user, sponsor)
+
+
+@rule("sponsor.team")
+def _sponsor_team(user, sponsor: Sponsor) -> bool:
+    """Invite and remove staff: the sponsor's admins and the organizers."""
+    return standing(user, sponsor.event).is_organizer or _admin_of(user, sponsor)
+
+
+@rule("leads.view")
+def _leads_view(user, sponsor: Sponsor) -> bool:
+    """The lead list and each lead: the sponsor's staff while the package has lead
+    retrieval; the event's organizers (read only)."""
+    if standing(user, sponsor.event).is_organizer:
+        return True
+    return sponsor.package.lead_retrieval and _staff_of(user, sponsor)
+
+
+@rule("leads.scan")
+def _leads_scan(user, sponsor: Sponsor) -> bool:
+    """Scan attendees' badges for this sponsor: its staff, with lead retrieval."""
+    return (
+        sponsor.package.lead_retrieval
+        and _staff_of(user, sponsor)
+        and networking_open(sponsor.event)
+    )
+
+
+@rule("lead.qualify")
+def _lead_qualify(user, lead: Lead) -> bool:
+    """Rate, note, tag and answer the sponsor's questions: its staff, not once withdrawn."""
+    sponsor = lead.sponsor
+    return lead.withdrawn_at is None and sponsor.package.lead_retrieval and _staff_of(user, sponsor)
+
+
+@rule("leads.questions")
+def _leads_questions(user, sponsor: Sponsor) -> bool:
+    """Define the sponsor's qualification questions: its admins, with lead retrieval."""
+    return sponsor.package.lead_retrieval and _admin_of(user, sponsor)
+
+
+@rule("leads.export")
+def _leads_export(user, sponsor: Sponsor) -> bool:
+    """Download the lead list: the sponsor's staff when the package has export."""
+    package = sponsor.package
+    return package.lead_retrieval and package.lead_export and _staff_of(user, sponsor)
+
+
+@rule("lead.share")
+def _lead_share(user, sponsor: Sponsor) -> bool:
+    """A participant shares their own details with a sponsor that collects leads (not a
+    sponsor's own staff with their own sponsor)."""
+    return (
+        sponsor.package.lead_retrieval
+        and can(user, "booth.view", sponsor)
+        and not _staff_of(user, sponsor)
+        and standing(user, sponsor.event).status == RegistrationStatus.approved
+    )
+
+
+@rule("lead.withdraw")
+def _lead_withdraw(user, lead: Lead) -> bool:
+    """Only the person a lead is about withdraws it."""
+    return _signed_in(user) and lead.user_id == user.id and lead.withdrawn_at is None
+
+
+@rule("consent_request.answer")
+def _consent_request_answer(user, request: LeadConsentRequest) -> bool:
+    return (
+        _signed_in(user)
+        and request.user_id == user.id
+        and request.status == ConsentRequestStatus.pending
+    )
+
+
+@rule("sponsor.announce")
+def _sponsor_announce(user, sponsor: Sponsor) -> bool:
+    """The one sponsored announcement: an admin, if the package has it and it is unsent."""
+    return (
+        sponsor.package.sponsored_announcement
+        and sponsor.announcement_sent_at is None
+        and _admin_of(user, sponsor)
+    )

@@ -212,8 +212,17 @@ def speaker(event):
 
 
 @pytest.fixture
-def sponsor_staff(event):
-    return factories.participant(event, name="Sid Sponsor", roles=["sponsor_staff"])
+def sponsor(event):
+    """Acme Corp, on a package with every entitlement."""
+    return factories.sponsor(event, "Acme Corp")
+
+
+@pytest.fixture
+def sponsor_staff(event, sponsor):
+    """The admin of ``sponsor``'s staff."""
+    person = factories.participant(event, name="Sid Sponsor", roles=["sponsor_staff"])
+    factories.sponsor_member(sponsor, person, admin=True)
+    return person
 
 
 @pytest.fixture

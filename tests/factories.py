@@ -13,8 +13,18 @@ import sqlalchemy as sa
 from conference import jobs
 from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
 from conference.extensions import db
-from conference.models import Event, EventRole, Registration, TaxonomyTerm, TicketType, User
-from conference.services import accounts
+from conference.models import (
+    Event,
+    EventRole,
+    Registration,
+    Sponsor,
+    SponsorMember,
+    SponsorPackage,
+    TaxonomyTerm,
+    TicketType,
+    User,
+)
+from conference.services import accounts, leads
 from conference.services.search import search_fields
 
 PASSWORD = "correct horse battery"
@@ -130,6 +140,84 @@ def badge_payload(ev: Event, person: User) -> str:
 
 def organizer(ev: Event, name: str = "Organizer") -> User:
     return participant(ev, name, roles=["organizer"])
+
+
+#: A package with every entitlement, for tests that switch single ones off.
+FULL_PACKAGE = {
+    "staff_seats": 5,
+    "booth": True,
+    "logo_on_event_page": True,
+    "logo_on_agenda": True,
+    "logo_on_badges": True,
+    "lead_retrieval": True,
+    "lead_export": True,
+    "meeting_request_quota": 10,
+    "sponsored_sessions": 1,
+    "sponsored_announcement": True,
+    "directory_featured": True,
+}
+
+
+def package(ev: Event, name: str = "Gold", **entitlements) -> SponsorPackage:
+    """A sponsor package of ``ev``: every entitlement unless ``entitlements`` say otherwise."""
+    row = db.session.scalar(
+        sa.select(SponsorPackage).where(
+            SponsorPackage.event_id == ev.id, SponsorPackage.name == name
+        )
+    )
+    if row is None:
+        row = SponsorPackage(event_id=ev.id, name=name, price_text="€10,000")
+        db.session.add(row)
+    for key, value in {**FULL_PACKAGE, **entitlements}.items():
+        setattr(row, key, value)
+    db.session.commit()
+    return row
+
+
+def sponsor(ev: Event, name: str = "Acme Corp", *, tier: str = "Gold", **entitlements) -> Sponsor:
+    """A sponsor of ``ev`` on the package ``tier`` (see ``package``)."""
+    row = Sponsor(
+        event_id=ev.id,
+        package=package(ev, tier, **entitlements),
+        name=name,
+        tagline=f"{name} makes things",
+        description=f"**{name}** at the event.",
+        links=[],
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def sponsor_member(company: Sponsor, person: User, *, admin: bool = False) -> SponsorMember:
+    """Put ``person`` on ``company``'s staff, with the event role that goes with it."""
+    member = SponsorMember(
+        sponsor_id=company.id, event_id=company.event_id, user_id=person.id, is_admin=admin
+    )
+    db.session.add(member)
+    has_role = db.session.scalar(
+        sa.select(EventRole.id).where(
+            EventRole.event_id == company.event_id,
+            EventRole.user_id == person.id,
+            EventRole.role == EventRoleKind.sponsor_staff,
+        )
+    )
+    if has_role is None:
+        db.session.add(
+            EventRole(
+                event_id=company.event_id, user_id=person.id, role=EventRoleKind.sponsor_staff
+            )
+        )
+    db.session.commit()
+    return member
+
+
+def consent_to_scans(ev: Event, person: User, agreed: bool = True) -> Registration:
+    """Answer the event's scan question for ``person`` as the registration form would."""
+    reg = registration_of(ev, person)
+    leads.set_scan_consent(reg, agreed, leads.scan_consent_question(ev))
+    db.session.commit()
+    return reg
 
 
 class Outbox:

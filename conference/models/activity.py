@@ -25,6 +25,7 @@ class Activity(db.Model):
         sa.Index("ix_activities_event_kind_time", "event_id", "kind", "created_at"),
         sa.Index("ix_activities_event_session", "event_id", "session_id"),
         sa.Index("ix_activities_event_user", "event_id", "user_id"),
+        sa.Index("ix_activities_sponsor_kind_time", "sponsor_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -52,5 +53,9 @@ class Activity(db.Model):
     )
     ticket_type_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ticket_types.id", ondelete="SET NULL")
+    )
+    #: Whose booth was visited, material downloaded or lead shared.
+    sponsor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sponsors.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

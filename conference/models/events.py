@@ -53,6 +53,9 @@ class Event(db.Model):
     meeting_slot_minutes: Mapped[int] = mapped_column(default=30)
     #: The event's logo (badges; later pages), a file under ``UPLOAD_FOLDER/logos``.
     logo_filename: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The question registration and privacy settings ask about sponsors scanning one's
+    #: badge; empty for the built-in wording (``services.leads.scan_consent_question``).
+    sponsor_consent_question: Mapped[str] = mapped_column(sa.String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -205,6 +208,14 @@ class Registration(db.Model):
     #: The person unsubscribed from this event's announcements (transactional mail,
     #: such as meeting invitations, still reaches them).
     announcements_opt_out: Mapped[bool] = mapped_column(default=False)
+    #: The person agreed that sponsors' staff who scan their badge receive their contact
+    #: details. Never true by default; when it was answered, and the exact question shown.
+    sponsor_scan_consent: Mapped[bool] = mapped_column(default=False)
+    sponsor_scan_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sponsor_scan_consent_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The person accepts sponsors' announcements (one per entitled sponsor, sent by the
+    #: platform; the sponsor never learns who received it).
+    sponsor_offers: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

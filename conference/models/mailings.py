@@ -34,6 +34,8 @@ class Mailing(db.Model):
     status: Mapped[MailingStatus] = mapped_column(
         enum_column(MailingStatus), default=MailingStatus.queued
     )
+    #: A sponsor's one announcement (sent to attendees who accept sponsors' offers).
+    sponsor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sponsors.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

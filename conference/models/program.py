@@ -99,6 +99,10 @@ class ProgramSession(db.Model):
     capacity: Mapped[int | None]
     #: Drafts are seen by organizers (and the session's speakers) only.
     published: Mapped[bool] = mapped_column(default=False)
+    #: The sponsor presenting it, within its package's ``sponsored_sessions``.
+    sponsor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sponsors.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

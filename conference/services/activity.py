@@ -11,7 +11,15 @@ import sqlalchemy as sa
 
 from conference.enums import ActivityKind
 from conference.extensions import db
-from conference.models import Activity, Event, Material, ProgramSession, Registration, User
+from conference.models import (
+    Activity,
+    Event,
+    Material,
+    ProgramSession,
+    Registration,
+    Sponsor,
+    User,
+)
 
 
 def record(
@@ -21,6 +29,7 @@ def record(
     *,
     session: ProgramSession | None = None,
     material: Material | None = None,
+    sponsor: Sponsor | None = None,
 ) -> Activity:
     """Write one activity row for ``actor`` in ``event`` and return it.
 
@@ -28,7 +37,7 @@ def record(
     type) are copied onto the row as they are now, so reports group one
     table; someone without a registration (an organizer who never
     registered) gets nulls there. A material implies its session when no
-    session is given.
+    session is given; ``sponsor`` says whose booth, material or lead it concerns.
 
     Side effects: adds the row and flushes.
     """
@@ -52,6 +61,7 @@ def record(
         region_id=answers.region_id if answers else None,
         job_role_id=answers.job_role_id if answers else None,
         ticket_type_id=answers.ticket_type_id if answers else None,
+        sponsor_id=sponsor.id if sponsor is not None else None,
     )
     db.session.add(row)
     db.session.flush()

@@ -19,7 +19,7 @@ from conference.models.checkin import CheckIn, Scan, SessionAttendance
 from conference.services import ServiceError, badges
 from conference.services import checkin as service
 from conference.services.checkin import QueuedScan
-from conference.services.program import clock
+from conference.services.program import clock, utc_to_local
 from tests import factories
 from tests import program_helpers as program
 from tests.factories import badge_payload as code_of
@@ -432,6 +432,11 @@ def test_sync_refuses_too_many_scans(event, checkin_staff):
     assert caught.value.code == "too_many"
 
 
+def _today_at(event) -> date:
+    """Today in the event's zone (already tomorrow in UTC late in the evening)."""
+    return utc_to_local(event, datetime.now(UTC)).date()
+
+
 def test_dashboard_counts_by_ticket_type_time_inside_and_sessions(event, checkin_staff):
     talk = program.session(event, "Keynote")
     talk.capacity = 50
@@ -458,8 +463,9 @@ def test_dashboard_counts_by_ticket_type_time_inside_and_sessions(event, checkin
     assert data["inside"] == 1
     standard = next(r for r in data["by_ticket_type"] if r["ticket_type"] == "Standard")
     assert (standard["registered"], standard["checked_in"]) == (4, 2)
-    # Scanned today, before the event: the desk trying its scanners; today is shown.
-    assert data["day"] == date.today().isoformat()
+    # Scanned today, before the event: the desk trying its scanners; today (in the
+    # event's zone, which may already be tomorrow in UTC) is shown.
+    assert data["day"] == _today_at(event).isoformat()
     assert sum(b["count"] for b in data["over_time"]) == 2
     assert data["sessions"] == []
     assert [(s["title"], s["attended"], s["capacity"]) for s in first_day["sessions"]] == [
@@ -468,7 +474,7 @@ def test_dashboard_counts_by_ticket_type_time_inside_and_sessions(event, checkin
     assert first_day["over_time"] == []
     event_days = [event.starts_on.isoformat(), event.ends_on.isoformat()]
     assert [d["day"] for d in first_day["days"]] == event_days
-    assert [d["day"] for d in data["days"]] == [date.today().isoformat(), *event_days]
+    assert [d["day"] for d in data["days"]] == [_today_at(event).isoformat(), *event_days]
     assert {r["name"] for r in data["recent"]} == {"Person 0", "Person 1"}
 
 
@@ -495,7 +501,7 @@ def test_dashboard_over_time_fills_empty_quarters(event):
 
 
 def test_dashboard_shows_today_while_the_event_runs_else_its_nearest_day(event):
-    today = date.today()
+    today = _today_at(event)
     assert service.dashboard_day(event) == event.starts_on
     event.starts_on, event.ends_on = today - timedelta(days=1), today + timedelta(days=1)
     assert service.dashboard_day(event) == today
