@@ -3,12 +3,13 @@
 ``seed-demo`` builds a conference to try the product with: a live event in
 Berlin with a few hundred participants and a smaller upcoming one in Tokyo,
 people named in Latin, Cyrillic and Japanese scripts, and one account per
-role, all sharing the password ``demo-password``. Each event gets a program on
-its first two days (rooms, tracks, sessions, speakers, slides and links,
-bookmarks); Berlin also gets meeting hours, places and a few meetings of the
-demo attendee. It runs once: if the demo event exists it only adds a program or
-meetings to an event that has none (a database from before them), then prints
-the accounts again.
+role (and the staff of Berlin's sponsors), all sharing the password
+``demo-password``. Each event gets a program on its first two days (rooms, tracks,
+sessions, speakers, slides and links, bookmarks); Berlin also gets meeting hours,
+places and a few meetings of the demo attendee, and sponsors with booths and leads
+(``conference.demo_sponsors``). It runs once: if the demo event exists it only adds a
+program, meetings, sponsors or badges to an event that has none (a database from
+before them), then prints the accounts again.
 
 ``bench-data`` fills an event with N approved participants for the directory
 benchmark (``bench/directory.py``), with bulk inserts in chunks: 100,000
@@ -117,7 +118,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "sponsor@demo.test",
         "Mia Svensson",
-        "sponsor staff at Northwind",
+        "staff of Fabrikam Payments (Platinum sponsor at Northwind)",
         "Fabrikam Payments",
         "Partnerships Lead",
         "Payments that just work, in 40 countries",
@@ -145,6 +146,55 @@ DEMO_ACCOUNTS = (
         "",
         "",
         "",
+    ),
+    # Sponsor staff at Northwind (``conference.demo_sponsors`` puts them on their sponsor).
+    DemoAccount(
+        "platinum-admin@demo.test",
+        "Henrik Dahl",
+        "admin of Fabrikam Payments (Platinum: scan, leads, export)",
+        "Fabrikam Payments",
+        "Head of Partnerships",
+        "Partnerships for platforms that move money across Europe",
+    ),
+    DemoAccount(
+        "gold-admin@demo.test",
+        "Priya Raman",
+        "admin of Tailspin Cloud (Gold: scan, leads, export)",
+        "Tailspin Cloud",
+        "Developer Relations Lead",
+        "Kubernetes that costs less than your coffee budget",
+    ),
+    DemoAccount(
+        "gold-staff@demo.test",
+        "Ольга Смирнова",
+        "staff of Tailspin Cloud (Gold)",
+        "Tailspin Cloud",
+        "Solutions Architect",
+        "Helping teams move to managed Kubernetes",
+    ),
+    DemoAccount(
+        "gold2-admin@demo.test",
+        "渡辺 健二",
+        "admin of Adatum AI (Gold)",
+        "Adatum AI",
+        "Co-founder & CTO",
+        "Evaluation tooling for teams that ship LLM features",
+    ),
+    DemoAccount(
+        "silver-admin@demo.test",
+        "Lucía Fernández",
+        "admin of Proseware Data (Silver: scan and leads, no export)",
+        "Proseware Data",
+        "Account Executive",
+        "Data pipelines your analysts can own",
+    ),
+    DemoAccount(
+        "startup-admin@demo.test",
+        "Kwame Mensah",
+        "admin of Nimbus Labs (Startup: a booth, no leads)",
+        "Nimbus Labs",
+        "Founder & CEO",
+        "Carbon-aware scheduling for cloud workloads",
     ),
 )
 
@@ -531,23 +581,27 @@ def _register(event: Event, person: User, vocabulary: Vocabulary, rng: random.Ra
     apply_search_keys(registration, person)
 
 
+def new_demo_account(account: DemoAccount, password_hash: str) -> User:
+    """A verified account with its profile for one of ``DEMO_ACCOUNTS`` (added, not flushed)."""
+    user = User(
+        email=account.email,
+        password_hash=password_hash,
+        display_name=account.name,
+        email_verified_at=utcnow(),
+        is_platform_admin=account.email.startswith("admin@"),
+    )
+    user.profile = Profile(
+        company=account.company, job_title=account.job_title, headline=account.headline
+    )
+    db.session.add(user)
+    return user
+
+
 def _demo_accounts(password_hash: str) -> dict[str, User]:
-    people = {}
-    for account in DEMO_ACCOUNTS:
-        user = User(
-            email=account.email,
-            password_hash=password_hash,
-            display_name=account.name,
-            email_verified_at=utcnow(),
-            is_platform_admin=account.email.startswith("admin@"),
-        )
-        user.profile = Profile(
-            company=account.company,
-            job_title=account.job_title,
-            headline=account.headline,
-        )
-        db.session.add(user)
-        people[account.email.split("@")[0]] = user
+    people = {
+        account.email.split("@")[0]: new_demo_account(account, password_hash)
+        for account in DEMO_ACCOUNTS
+    }
     people["attendee"].profile.bio = (
         "Product manager at **Contoso Health**, where we build tools that help clinicians "
         "find what matters in a patient's record.\n\n"
@@ -573,11 +627,16 @@ def seed_demo(participants: int = 400) -> bool:
 
     Side effects: writes two events with vocabularies and ticket types, the demo
     accounts with their roles, ``participants`` people in Berlin and about a
-    third as many in Tokyo (some of them the same people), and each event's
-    program (``seed_demo_programs``). Flushes.
+    third as many in Tokyo (some of them the same people), each event's
+    program (``seed_demo_programs``), Berlin's meetings, sponsors
+    (``seed_demo_sponsors``) and badges. Flushes.
     """
+    from conference.demo_sponsors import seed_demo_sponsors  # it imports this module
+
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
-        return any([seed_demo_programs(), seed_demo_meetings(), seed_demo_badges()])
+        return any(
+            [seed_demo_programs(), seed_demo_meetings(), seed_demo_sponsors(), seed_demo_badges()]
+        )
     rng = random.Random(2026)
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     people = _demo_accounts(password_hash)
@@ -631,15 +690,8 @@ def seed_demo(participants: int = 400) -> bool:
         _register(berlin, people[name], berlin_vocabulary, rng)
     for name in ("organizer", "attendee"):
         _register(tokyo, people[name], tokyo_vocabulary, rng)
-    db.session.add_all(
-        [
-            EventRole(event_id=berlin.id, user_id=people["speaker"].id, role=EventRoleKind.speaker),
-            EventRole(
-                event_id=berlin.id,
-                user_id=people["sponsor"].id,
-                role=EventRoleKind.sponsor_staff,
-            ),
-        ]
+    db.session.add(
+        EventRole(event_id=berlin.id, user_id=people["speaker"].id, role=EventRoleKind.speaker)
     )
     db.session.flush()
 
@@ -678,6 +730,7 @@ def seed_demo(participants: int = 400) -> bool:
     db.session.flush()
     seed_demo_programs()
     seed_demo_meetings()
+    seed_demo_sponsors()
     seed_demo_badges()
     return True
 
@@ -1441,14 +1494,15 @@ CHECKED_IN_SHARES = (0.55, 0.15)
 
 
 def demo_logo_png(mark: str, words: str, colour: tuple[int, int, int]) -> bytes:
-    """A wide logo: a coloured tile with ``mark`` beside ``words``, drawn with Pillow."""
+    """A wide logo: a coloured tile with ``mark`` beside ``words``, drawn with Pillow and
+    cropped to what was drawn (short words make a narrower logo)."""
     image = Image.new("RGBA", (720, 180), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, 180, 180), radius=36, fill=colour)
     draw.text((90, 90), mark, font=_slide_font(92), fill="white", anchor="mm")
     draw.text((212, 90), words, font=_slide_font(64), fill=(30, 27, 75), anchor="lm")
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.crop(image.getbbox()).save(out, "PNG")
     return out.getvalue()
 
 
@@ -1456,32 +1510,13 @@ def _ensure_checkin_staff(events: Sequence[Event]) -> User:
     account = next(a for a in DEMO_ACCOUNTS if a.email.startswith("checkin@"))
     staff = db.session.scalar(sa.select(User).where(User.email == account.email))
     if staff is None:
-        staff = User(
-            email=account.email,
-            password_hash=accounts.hash_password(DEMO_PASSWORD),
-            display_name=account.name,
-            email_verified_at=utcnow(),
-        )
-        staff.profile = Profile(
-            company=account.company, job_title=account.job_title, headline=account.headline
-        )
-        db.session.add(staff)
+        staff = new_demo_account(account, accounts.hash_password(DEMO_PASSWORD))
         db.session.flush()
     rng = random.Random(11)
     for event in events:
         # Staff wear badges too (the staff design); ``_register`` keeps an existing one.
         _register(event, staff, Vocabulary.of(event), rng)
-        held = db.session.scalar(
-            sa.select(EventRole.id).where(
-                EventRole.event_id == event.id,
-                EventRole.user_id == staff.id,
-                EventRole.role == EventRoleKind.checkin_staff,
-            )
-        )
-        if held is None:
-            db.session.add(
-                EventRole(event_id=event.id, user_id=staff.id, role=EventRoleKind.checkin_staff)
-            )
+        event_service.ensure_role(event, [staff.id], EventRoleKind.checkin_staff)
     db.session.flush()
     return staff
 
@@ -1577,8 +1612,9 @@ def seed_demo_badges() -> bool:
 
 def print_demo_accounts() -> None:
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    width = max(len(account.email) for account in DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.email:<22} {account.what}")
+        click.echo(f"  {account.email:<{width}} {account.what}")
     click.echo(f"Events: /e/{DEMO_SLUG}/  /e/{TOKYO_SLUG}/")
 
 

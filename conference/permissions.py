@@ -712,6 +712,15 @@ def _consent_request_answer(user, request: LeadConsentRequest) -> bool:
     )
 
 
+@rule("sponsor.announcement_view")
+def _sponsor_announcement_view(user, sponsor: Sponsor) -> bool:
+    """The announcement page, before and after sending: the sponsor's admins and the
+    organizers, when the package includes an announcement (sending is ``sponsor.announce``)."""
+    if not sponsor.package.sponsored_announcement:
+        return False
+    return standing(user, sponsor.event).is_organizer or _admin_of(user, sponsor)
+
+
 @rule("sponsor.announce")
 def _sponsor_announce(user, sponsor: Sponsor) -> bool:
     """The one sponsored announcement: an admin, if the package has it and it is unsent."""

@@ -7,7 +7,9 @@ the code under test commits to SAVEPOINTs within it.
 
 Identities of the permission matrix are fixtures here (``anonymous``,
 ``outsider``, ``other_participant``, ``pending``, ``attendee``, ``speaker``,
-``sponsor_staff``, ``checkin_staff``, ``organizer``), all built on one ``event``.
+``sponsor_staff``, ``rival_staff``, ``checkin_staff``, ``organizer``), all built on one
+``event``; ``sponsor_staff`` works for ``sponsor``, ``rival_staff`` for another sponsor
+of the same event.
 """
 
 from __future__ import annotations
@@ -226,6 +228,20 @@ def sponsor_staff(event, sponsor):
 
 
 @pytest.fixture
+def rival_sponsor(event):
+    """Globex, a second sponsor of the same event on its own full package."""
+    return factories.sponsor(event, "Globex", tier="Silver")
+
+
+@pytest.fixture
+def rival_staff(event, rival_sponsor):
+    """The admin of ``rival_sponsor``: a sponsor's staff, but not ``sponsor``'s."""
+    person = factories.participant(event, name="Rita Rival", roles=["sponsor_staff"])
+    factories.sponsor_member(rival_sponsor, person, admin=True)
+    return person
+
+
+@pytest.fixture
 def checkin_staff(event):
     return factories.participant(event, name="Chris Checkin", roles=["checkin_staff"])
 
@@ -275,6 +291,7 @@ IDENTITIES = [
     "attendee",
     "speaker",
     "sponsor_staff",
+    "rival_staff",
     "checkin_staff",
     "organizer",
 ]

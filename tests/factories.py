@@ -24,7 +24,7 @@ from conference.models import (
     TicketType,
     User,
 )
-from conference.services import accounts, leads
+from conference.services import accounts, leads, sponsors
 from conference.services.search import search_fields
 
 PASSWORD = "correct horse battery"
@@ -191,23 +191,7 @@ def sponsor(ev: Event, name: str = "Acme Corp", *, tier: str = "Gold", **entitle
 
 def sponsor_member(company: Sponsor, person: User, *, admin: bool = False) -> SponsorMember:
     """Put ``person`` on ``company``'s staff, with the event role that goes with it."""
-    member = SponsorMember(
-        sponsor_id=company.id, event_id=company.event_id, user_id=person.id, is_admin=admin
-    )
-    db.session.add(member)
-    has_role = db.session.scalar(
-        sa.select(EventRole.id).where(
-            EventRole.event_id == company.event_id,
-            EventRole.user_id == person.id,
-            EventRole.role == EventRoleKind.sponsor_staff,
-        )
-    )
-    if has_role is None:
-        db.session.add(
-            EventRole(
-                event_id=company.event_id, user_id=person.id, role=EventRoleKind.sponsor_staff
-            )
-        )
+    member = sponsors.add_member(company, person, admin=admin)
     db.session.commit()
     return member
 

@@ -63,7 +63,7 @@ def test_seed_demo_creates_people_in_three_scripts_and_the_accounts(app):
             .where(Registration.event_id == berlin.id)
         )
     )
-    assert approved_in(DEMO_SLUG) == 65  # 60 people and five demo accounts
+    assert approved_in(DEMO_SLUG) == 71  # 60 people, five demo accounts, six sponsor staff
     assert approved_in(TOKYO_SLUG) > 0
     assert {"LATIN", "CYRILLIC", "CJK"} <= scripts_of(names)
     assert search_directory(berlin, False, q="alex morgan").total == 1

@@ -46,6 +46,9 @@ class BadgeData:
     design: DesignSpec
     #: The registration it belongs to (for print records and warnings); None in samples.
     registration_id: int | None = None
+    #: The logo of the sponsor whose staff the person is (PNG), when the sponsor's
+    #: package puts it on badges; ``company`` is then the sponsor's name.
+    sponsor_logo_png: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ depends on the chunk size, not on how many badges there are:
   only the offsets of what it wrote, so the merged PDF never is in memory whole.
 
 Everything a badge shows comes in ``BadgeData``; the HTML escapes it all. The only
-URLs in the document are ``data:`` URIs this module made (the QR codes and the logo),
+URLs in the document are ``data:`` URIs this module made (the QR codes and the logos),
 and ``BadgeFetcher`` serves exactly those and refuses anything else (``file:``,
 ``http:``, other ``data:``), so nothing a participant typed can read a local file or
 reach a host.
@@ -179,17 +179,52 @@ class _Logo:
     height: float
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def _logo(png: bytes, max_width: float, max_height: float) -> _Logo | None:
     try:
         with Image.open(io.BytesIO(png)) as image:
             width, height = image.size
     except (OSError, ValueError):
-        log.warning("the event logo is not an image; badges print without it")
+        log.warning("a logo is not an image; badges print without it")
         return None
     scale = min(max_width / width, max_height / height)
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return _Logo(uri, round(width * scale, 2), round(height * scale, 2))
+
+
+def _sponsor_box(
+    layout: Layout, has_qr: bool, has_ribbon: bool
+) -> tuple[float, float, float, float]:
+    """Where a sponsor's logo goes (left, top, width, height in mm from the badge's
+    corner): on a portrait badge, left of its QR code (which moves to the right edge,
+    see badge.css), under a landscape badge's, and where the QR code would be on a
+    badge without one."""
+    pad = layout.padding
+    bottom = layout.badge_height - (layout.ribbon if has_ribbon else 0) - pad / 2
+    if layout.landscape:
+        top = layout.band + pad + layout.qr + pad / 2 if has_qr else bottom - layout.qr / 2
+        return layout.badge_width - pad - layout.qr, top, layout.qr, bottom - top
+    if has_qr:
+        width = layout.badge_width - 3 * pad - layout.qr
+        return pad, bottom - layout.qr, width, layout.qr
+    return pad, bottom - layout.qr / 2, layout.badge_width - 2 * pad, layout.qr / 2
+
+
+def _sponsor_logo(badge: BadgeData, layout: Layout, has_qr: bool, has_ribbon: bool) -> dict | None:
+    """The sponsor's logo scaled into its box and centred there (mm), or None."""
+    if not badge.sponsor_logo_png:
+        return None
+    left, top, width, height = _sponsor_box(layout, has_qr, has_ribbon)
+    logo = _logo(badge.sponsor_logo_png, width, height)
+    if logo is None:
+        return None
+    return dict(
+        uri=logo.uri,
+        left=round(left + (width - logo.width) / 2, 3),
+        top=round(top + (height - logo.height) / 2, 3),
+        width=logo.width,
+        height=logo.height,
+    )
 
 
 def _badge_view(badge: BadgeData, layout: Layout, slot: int, resources: dict) -> tuple[dict, list]:
@@ -244,6 +279,9 @@ def _badge_view(badge: BadgeData, layout: Layout, slot: int, resources: dict) ->
         for name, fitted in fields.items()
         if fitted is not None and not fitted.fits
     ]
+    sponsor_logo = _sponsor_logo(badge, layout, qr is not None, fields["ribbon"] is not None)
+    if sponsor_logo is not None:
+        resources[sponsor_logo["uri"]] = ("image/png", badge.sponsor_logo_png)
     color = band_color(badge)
     view = dict(
         left=round(left, 3),
@@ -252,6 +290,7 @@ def _badge_view(badge: BadgeData, layout: Layout, slot: int, resources: dict) ->
         ink=ink_on(color),
         logo=logo,
         qr=qr,
+        sponsor_logo=sponsor_logo,
         **fields,
     )
     return view, warnings

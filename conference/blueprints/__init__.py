@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         profiles,
         program,
         registration,
+        sponsors,
         subscriptions,
     )
 
@@ -35,3 +36,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(subscriptions.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(sponsors.bp)

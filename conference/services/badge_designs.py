@@ -315,20 +315,47 @@ def logos_folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
 
 
-def logo_path(event: Event) -> Path | None:
-    """Where ``event``'s logo lives; None without one (or with a name we never made)."""
-    name = event.logo_filename
+def store_logo_png(png: bytes) -> str:
+    """Keep ``png`` (made by ``normalize_logo``) under a new random name in
+    ``logos_folder()`` and return that name; the file goes again if the transaction
+    rolls back. Used for the event's logo and for sponsors' logos.
+
+    The file is written beside its final name and renamed into place, so nobody ever
+    reads half of it.
+    """
+    folder = logos_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(18)}.png"
+    partial = folder / f".{name}.part"
+    partial.write_bytes(png)
+    partial.replace(folder / name)
+    on_rollback(lambda: (folder / name).unlink(missing_ok=True))
+    return name
+
+
+def logo_file(name: str | None) -> Path | None:
+    """Where the logo kept as ``name`` lives; None for no name or one we never made."""
     if not name or not LOGO_NAME_RE.match(name):
         return None
     return logos_folder() / name
 
 
-def logo_png(event: Event) -> bytes | None:
-    """``event``'s logo as PNG bytes, or None (no logo, or its file is gone)."""
-    path = logo_path(event)
+def stored_logo_png(name: str | None) -> bytes | None:
+    """The logo kept as ``name`` as PNG bytes, or None (no name, or its file is gone)."""
+    path = logo_file(name)
     if path is None or not path.is_file():
         return None
     return path.read_bytes()
+
+
+def logo_path(event: Event) -> Path | None:
+    """Where ``event``'s logo lives; None without one (or with a name we never made)."""
+    return logo_file(event.logo_filename)
+
+
+def logo_png(event: Event) -> bytes | None:
+    """``event``'s logo as PNG bytes, or None (no logo, or its file is gone)."""
+    return stored_logo_png(event.logo_filename)
 
 
 def normalize_logo(data: bytes) -> bytes:
@@ -367,13 +394,7 @@ def set_logo(by_user: User, event: Event, data: bytes) -> str:
     """
     png = normalize_logo(data)
     old = logo_path(event)
-    folder = logos_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_urlsafe(18)}.png"
-    partial = folder / f".{name}.part"
-    partial.write_bytes(png)
-    partial.replace(folder / name)
-    on_rollback(lambda: (folder / name).unlink(missing_ok=True))
+    name = store_logo_png(png)
     event.logo_filename = name
     if old is not None:
         on_commit(lambda: old.unlink(missing_ok=True))

@@ -63,6 +63,9 @@ from conference.models import (
     EventRole,
     Profile,
     Registration,
+    Sponsor,
+    SponsorMember,
+    SponsorPackage,
     User,
 )
 from conference.models.badges import QR_PREFIX, new_badge_token
@@ -265,7 +268,8 @@ def design_spec(design: BadgeDesign | None, logo_png: bytes | None) -> DesignSpe
 
 
 class _Designs:
-    """The event's designs and logo, loaded once, and one ``DesignSpec`` per design."""
+    """The event's designs and logo, loaded once, and one ``DesignSpec`` per design; and
+    its sponsors' logos, each read once (and shared by all its staff's badges)."""
 
     def __init__(self, event: Event):
         self.designs = db.session.scalars(
@@ -273,6 +277,14 @@ class _Designs:
         ).all()
         self.logo = badge_designs.logo_png(event)
         self._specs: dict[int | None, DesignSpec] = {}
+        self._sponsor_logos: dict[str, bytes | None] = {}
+
+    def sponsor_logo(self, filename: str | None) -> bytes | None:
+        if not filename:
+            return None
+        if filename not in self._sponsor_logos:
+            self._sponsor_logos[filename] = badge_designs.stored_logo_png(filename)
+        return self._sponsor_logos[filename]
 
     def spec(self, ticket_type_id: int | None, role: BadgeRole) -> DesignSpec:
         design = design_for(self.designs, ticket_type_id, role)
@@ -295,6 +307,24 @@ def _roles_of(event: Event, user_ids: list[int]) -> dict[int, set[EventRoleKind]
     ):
         roles.setdefault(user_id, set()).add(EventRoleKind(kind))
     return roles
+
+
+def _badge_sponsors(event: Event, user_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """(sponsor name, logo file name) by user id, for those of ``user_ids`` who staff a
+    sponsor of ``event`` whose package puts its logo on badges; one query."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(SponsorMember.user_id, Sponsor.name, Sponsor.logo_filename)
+        .join(Sponsor, Sponsor.id == SponsorMember.sponsor_id)
+        .join(SponsorPackage, SponsorPackage.id == Sponsor.package_id)
+        .where(
+            SponsorMember.event_id == event.id,
+            SponsorMember.user_id.in_(user_ids),
+            SponsorPackage.logo_on_badges.is_(True),
+        )
+    )
+    return {user_id: (name, logo) for user_id, name, logo in rows}
 
 
 def _people(event: Event, ids: list[int]) -> list[tuple]:
@@ -329,6 +359,7 @@ def _badges(
         chunk = ids[start : start + LOAD_BATCH]
         people = _people(event, chunk)
         roles = _roles_of(event, [row[2] for row in people])
+        sponsors = _badge_sponsors(event, [row[2] for row in people])
         if issue:
             codes = issue_missing_codes(event, [row[0] for row in people])
         else:
@@ -343,6 +374,10 @@ def _badges(
         for rid, ticket_type_id, user_id, name, company, job_title in people:
             role = badge_role(roles.get(user_id, ()))
             code = codes.get(rid)
+            sponsor_logo = None
+            if user_id in sponsors:
+                company, logo_filename = sponsors[user_id]
+                sponsor_logo = designs.sponsor_logo(logo_filename)
             yield BadgeData(
                 name=name,
                 company=company or "",
@@ -354,6 +389,7 @@ def _badges(
                 qr_payload=code.qr_payload if code is not None else None,
                 design=designs.spec(ticket_type_id, role),
                 registration_id=rid,
+                sponsor_logo_png=sponsor_logo,
             )
 
 
@@ -402,6 +438,9 @@ def fingerprint(data: BadgeData) -> str:
         ],
         hashlib.sha256(design.logo_png).hexdigest() if design.logo_png else None,
     ]
+    if data.sponsor_logo_png:
+        # Only then, so the badges of everyone else keep the fingerprints they had.
+        content.append(hashlib.sha256(data.sponsor_logo_png).hexdigest())
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -673,19 +712,26 @@ def sample_badges(event: Event, design: BadgeDesign | DesignSpec | None) -> list
     ids = list(dict.fromkeys(longest))
     if ids:
         people = [
-            (data.name, data.company, data.job_title, data.role, data.ticket_type)
+            (
+                data.name,
+                data.company,
+                data.job_title,
+                data.role,
+                data.ticket_type,
+                data.sponsor_logo_png,
+            )
             for data in _badges(event, ids, issue=False)
         ]
     else:
         ticket = event.ticket_types[0].name if event.ticket_types else ""
         people = [
-            (name, company, title, role, ticket)
+            (name, company, title, role, ticket, None)
             for (name, company, title), role in zip(
                 _SAMPLES, (BadgeRole.speaker, BadgeRole.attendee, BadgeRole.sponsor), strict=True
             )
         ]
     samples = []
-    for name, company, title, role, ticket in people:
+    for name, company, title, role, ticket, sponsor_logo in people:
         role = BadgeRole(role_of_design) if role_of_design else role
         samples.append(
             BadgeData(
@@ -698,6 +744,7 @@ def sample_badges(event: Event, design: BadgeDesign | DesignSpec | None) -> list
                 event_name=event.name,
                 qr_payload=SAMPLE_PAYLOAD,
                 design=spec,
+                sponsor_logo_png=sponsor_logo,
             )
         )
     return samples

@@ -14,6 +14,7 @@ import re
 import secrets
 import unicodedata
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -141,6 +142,7 @@ EVENT_FIELDS = (
     "registration_open",
     "approval_required",
     "networking_after_event",
+    "sponsor_consent_question",
 )
 
 
@@ -227,7 +229,16 @@ def _clean_event_fields(fields: dict) -> dict:
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
     cleaned = dict(fields)
-    for name in ("name", "slug", "contact_email", "venue", "city", "country", "timezone"):
+    for name in (
+        "name",
+        "slug",
+        "contact_email",
+        "venue",
+        "city",
+        "country",
+        "timezone",
+        "sponsor_consent_question",
+    ):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
     for name in ("description", "organizer_text"):
@@ -703,6 +714,28 @@ def grant_role(event: Event, email: str, role: EventRoleKind) -> EventRole:
     db.session.flush()
     forget_standing()
     return granted
+
+
+def ensure_role(event: Event, user_ids: Sequence[int], role: EventRoleKind) -> None:
+    """Give ``role`` in ``event`` to each of ``user_ids`` who does not hold it yet (the
+    speakers of a session, a sponsor's new staff member, the demo's desk staff).
+
+    Side effects: adds the missing roles; forgets cached standings.
+    """
+    have = set(
+        db.session.scalars(
+            sa.select(EventRole.user_id).where(
+                EventRole.event_id == event.id,
+                EventRole.role == role,
+                EventRole.user_id.in_(user_ids),
+            )
+        )
+    )
+    missing = [uid for uid in dict.fromkeys(user_ids) if uid not in have]
+    for uid in missing:
+        db.session.add(EventRole(event_id=event.id, user_id=uid, role=role))
+    if missing:
+        forget_standing()
 
 
 def revoke_role(role: EventRole) -> None:

@@ -45,6 +45,8 @@ from conference.models import (
     Meeting,
     Registration,
     Sponsor,
+    SponsorMember,
+    SponsorPackage,
     User,
 )
 from conference.models.types import utcnow
@@ -52,10 +54,12 @@ from conference.permissions import can, sponsor_membership
 from conference.services import ServiceError, activity
 from conference.services import badges as badges_service
 
-#: The event's scan question when its organizers wrote none.
+#: The event's scan question when its organizers wrote none. It names everything a lead
+#: shows the sponsor (the lead page and the exports), and nothing more is shown.
 SCAN_QUESTION = _l(
-    "Sponsors whose staff scan my badge may receive my contact details "
-    "(name, email address, company and job title) to follow up with me."
+    "Sponsors whose staff scan my badge may receive my contact details (name, email "
+    "address, company and job title) and my industry, region and job role, to follow up "
+    "with me."
 )
 
 
@@ -67,9 +71,9 @@ def scan_consent_question(event: Event) -> str:
 def share_text(sponsor: Sponsor) -> str:
     """The words a person agrees to when sharing their details with ``sponsor``."""
     return gettext(
-        "I share my contact details (name, email address, company and job title) with "
-        "%(sponsor)s, who may contact me about what they offer. I can withdraw this at any "
-        "time under Privacy.",
+        "I share my contact details (name, email address, company and job title) and my "
+        "industry, region and job role with %(sponsor)s, who may contact me about what "
+        "they offer. I can withdraw this at any time under Privacy.",
         sponsor=sponsor.name,
     )
 
@@ -136,6 +140,11 @@ def _capture(
     The row is inserted in a savepoint, so two staff scanning the same person at once
     end with one lead: the loser of the race finds the winner's row.
     """
+    if not sponsor.package.lead_retrieval:
+        raise ServiceError(
+            "no_lead_retrieval",
+            gettext("%(sponsor)s does not collect contact details.", sponsor=sponsor.name),
+        )
     event = sponsor.event
     registration = _registration(event, person)
     if registration is None or registration.status != RegistrationStatus.approved:
@@ -300,16 +309,8 @@ def meeting_sponsor(meeting: Meeting, person: User) -> tuple[Sponsor, User] | No
     other = db.session.get(User, other_id)
     if other is None:
         return None
-    member = sponsor_membership(other, meeting.event)
-    if member is None:
-        return None
-    mine = sponsor_membership(person, meeting.event)
-    if mine is not None and mine.sponsor_id == member.sponsor_id:
-        return None
-    sponsor = member.sponsor
-    if not sponsor.package.lead_retrieval:
-        return None
-    return sponsor, other
+    sponsor = collecting_sponsor(meeting.event, person, other)
+    return None if sponsor is None else (sponsor, other)
 
 
 def share_in_meeting(person: User, meeting: Meeting, shown: str | None) -> Lead | None:
@@ -411,20 +412,29 @@ def withdraw(person: User, lead: Lead) -> None:
 # --- what sponsors see ------------------------------------------------------------------------
 
 
+def _visible(query: sa.Select) -> sa.Select:
+    """``query`` over leads narrowed to those sponsors may see: not withdrawn, and still
+    an approved registration of the event."""
+    return query.join(
+        Registration,
+        sa.and_(Registration.event_id == Lead.event_id, Registration.user_id == Lead.user_id),
+    ).where(Lead.withdrawn_at.is_(None), Registration.status == RegistrationStatus.approved)
+
+
 def active_leads(sponsor: Sponsor) -> sa.Select:
     """The sponsor's leads it may see and export: consented, not withdrawn, and still
     an approved registration of the event. Every list, export and count starts here."""
-    return (
-        sa.select(Lead)
-        .join(
-            Registration,
-            sa.and_(Registration.event_id == Lead.event_id, Registration.user_id == Lead.user_id),
-        )
-        .where(
-            Lead.sponsor_id == sponsor.id,
-            Lead.withdrawn_at.is_(None),
-            Registration.status == RegistrationStatus.approved,
-        )
+    return _visible(sa.select(Lead)).where(Lead.sponsor_id == sponsor.id)
+
+
+def active_lead_counts(event: Event) -> dict[int, int]:
+    """``active_leads`` counted for every sponsor of ``event`` at once (sponsor id → count)."""
+    return dict(
+        db.session.execute(
+            _visible(sa.select(Lead.sponsor_id, sa.func.count()))
+            .where(Lead.event_id == event.id)
+            .group_by(Lead.sponsor_id)
+        ).all()
     )
 
 
@@ -439,4 +449,94 @@ def withdrawn_count(sponsor: Sponsor) -> int:
         sa.select(sa.func.count())
         .select_from(Lead)
         .where(Lead.sponsor_id == sponsor.id, Lead.withdrawn_at.is_not(None))
+    )
+
+
+def withdrawn_counts(event: Event) -> dict[int, int]:
+    """Withdrawn leads per sponsor of ``event`` (sponsor id → count)."""
+    return dict(
+        db.session.execute(
+            sa.select(Lead.sponsor_id, sa.func.count())
+            .where(Lead.event_id == event.id, Lead.withdrawn_at.is_not(None))
+            .group_by(Lead.sponsor_id)
+        ).all()
+    )
+
+
+# --- the scanner, meetings and the person's own choices ---------------------------------------
+
+
+def collecting_sponsor(event: Event, person: User, other: User) -> Sponsor | None:
+    """The sponsor collecting leads that ``other`` works for, which ``person`` (not on
+    its staff) could share their details with when meeting ``other``; None otherwise."""
+    member = sponsor_membership(other, event)
+    if member is None:
+        return None
+    mine = sponsor_membership(person, event)
+    if mine is not None and mine.sponsor_id == member.sponsor_id:
+        return None
+    sponsor = member.sponsor
+    return sponsor if sponsor.package.lead_retrieval else None
+
+
+def staff_collecting(event: Event, person: User, user_ids: set[int]) -> set[int]:
+    """Of ``user_ids``, those on the staff of a sponsor collecting leads in ``event``
+    that ``person`` is not on: ``collecting_sponsor`` for a whole list, in one query."""
+    if not user_ids:
+        return set()
+    own_sponsor = sa.select(SponsorMember.sponsor_id).where(
+        SponsorMember.event_id == event.id, SponsorMember.user_id == person.id
+    )
+    return set(
+        db.session.scalars(
+            sa.select(SponsorMember.user_id)
+            .join(Sponsor, Sponsor.id == SponsorMember.sponsor_id)
+            .join(SponsorPackage, SponsorPackage.id == Sponsor.package_id)
+            .where(
+                SponsorMember.event_id == event.id,
+                SponsorMember.user_id.in_(user_ids),
+                SponsorMember.sponsor_id.not_in(own_sponsor),
+                SponsorPackage.lead_retrieval.is_(True),
+            )
+        )
+    )
+
+
+def set_privacy_choices(
+    person: User,
+    registration: Registration,
+    *,
+    scan_consent: bool | None,
+    shown: str | None,
+    sponsor_offers: bool,
+) -> None:
+    """The person's own answers for one event: the scan question (None leaves it as it
+    is; an answer is recorded with ``shown`` when it changes or was never given) and
+    whether sponsors' announcements may reach them.
+
+    Side effects: may write the ``sponsor_scan_consent`` fields (see
+    ``set_scan_consent``) and ``sponsor_offers`` of the registration.
+    """
+    if registration.user_id != person.id:
+        raise ServiceError("forbidden", gettext("This is not your registration."))
+    if scan_consent is not None and (
+        scan_consent != registration.sponsor_scan_consent
+        or registration.sponsor_scan_consent_at is None
+    ):
+        try:
+            set_scan_consent(registration, scan_consent, shown)
+        except ServiceError as exc:
+            raise ServiceError(exc.code, exc.message, "scan_consent") from None
+    registration.sponsor_offers = bool(sponsor_offers)
+
+
+def pending_request_count(person: User) -> int:
+    """How many sponsors, in every event, wait for the person's answer (for the menu)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LeadConsentRequest)
+        .where(
+            LeadConsentRequest.user_id == person.id,
+            LeadConsentRequest.status == ConsentRequestStatus.pending,
+        )
     )

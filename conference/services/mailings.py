@@ -23,6 +23,10 @@ A refusal of one message (a bad address) fails that recipient only; a lost
 connection stops the run (the batch's untouched recipients go back to ``queued``)
 and the job runner tries it again later.
 
+A sponsor's one announcement (``create_sponsor_mailing``) is an announcement sent
+the same way to the participants who accepted sponsors' offers, in the sponsor's
+own email template; the sponsor never sees who they are.
+
 Both kinds honour the unsubscribe link of every copy (``List-Unsubscribe`` with
 RFC 8058 one-click, and a link in the body): it sets the person's
 ``Registration.announcements_opt_out`` for the event, and segments leave such people
@@ -73,6 +77,7 @@ from conference.models import (
     MailingRecipient,
     ProgramSession,
     Registration,
+    Sponsor,
     User,
 )
 from conference.models.types import utcnow
@@ -168,7 +173,45 @@ def create_mailing(
     )
     db.session.add(mailing)
     db.session.flush()
-    people = segments.recipients(event, segment).order_by(None).subquery()
+    _queue(mailing, segments.recipients(event, segment))
+    return mailing
+
+
+def create_sponsor_mailing(actor: User, sponsor: Sponsor, subject: str, body: str) -> Mailing:
+    """Queue a sponsor's announcement (Markdown ``body``) for the event's participants who
+    accepted sponsors' offers (``segments.sponsor_offer_recipients``). Who may send it,
+    and only once, is the caller's rule (``conference.services.booths``).
+
+    Side effects: writes the mailing (with ``sponsor_id``) and its recipients; after
+    commit enqueues ``deliver``. Flushes. Refuses when nobody accepted offers.
+    """
+    kind, subject, body = _clean(MailingKind.announcement, subject, body)
+    event = sponsor.event
+    people = segments.sponsor_offer_recipients(event)
+    if not db.session.scalar(sa.select(sa.func.count()).select_from(people.subquery())):
+        raise ServiceError(
+            "nobody", _("Nobody has accepted sponsors' offers at this event yet."), "body"
+        )
+    mailing = Mailing(
+        event_id=event.id,
+        created_by_id=actor.id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        segment={},
+        sponsor_id=sponsor.id,
+        status=MailingStatus.queued,
+    )
+    db.session.add(mailing)
+    db.session.flush()
+    _queue(mailing, people)
+    return mailing
+
+
+def _queue(mailing: Mailing, recipients: sa.Select) -> None:
+    """One queued ``MailingRecipient`` per ``user_id``/``email`` row of ``recipients``
+    (one INSERT ... SELECT), and ``deliver`` enqueued for after the commit."""
+    people = recipients.order_by(None).subquery()
     status_type = MailingRecipient.__table__.c.status.type
     db.session.execute(
         sa.insert(MailingRecipient).from_select(
@@ -184,7 +227,6 @@ def create_mailing(
         )
     )
     jobs.enqueue_after_commit(deliver, mailing.id)
-    return mailing
 
 
 # --- what the page shows -------------------------------------------------------------------
@@ -528,14 +570,25 @@ class Composer:
     filling of the frames and the ``.ics`` file.
     """
 
-    def __init__(self, event: Event, kind: MailingKind, subject: str, body: str):
+    def __init__(
+        self,
+        event: Event,
+        kind: MailingKind,
+        subject: str,
+        body: str,
+        sponsor_name: str | None = None,
+    ):
         self.event = event
         self.kind = MailingKind(kind)
         self.subject = subject
         env = current_app.jinja_env
-        name = self.kind.value
-        self.text_template = env.get_template(f"emails/{name}.txt")
-        self.html_template = env.get_template(f"emails/{name}.html")
+        if sponsor_name is not None:
+            # A sponsor's announcement says whose it is and why the person gets it.
+            self.text_template = env.get_template("sponsors/announcement_email.txt")
+            self.html_template = env.get_template("sponsors/announcement_email.html")
+        else:
+            self.text_template = env.get_template(f"emails/{self.kind.value}.txt")
+            self.html_template = env.get_template(f"emails/{self.kind.value}.html")
         self.slots = ["name", "unsubscribe_url"]
         if self.kind == MailingKind.agenda:
             self.slots += ["agenda", "highlights"]
@@ -545,6 +598,7 @@ class Composer:
             "body_html": Markup(render_markdown(body)) if body else Markup(""),
             "event_url": url_for("events.landing", slug=event.slug, _external=True),
             "agenda_url": url_for("program.mine", slug=event.slug, _external=True),
+            "sponsor_name": sponsor_name,
         }
         marker = "TOKEN"
         template = url_for("subscriptions.unsubscribe", token=marker, _external=True)
@@ -769,7 +823,18 @@ def preview(
     preview's, which unsubscribes nobody."""
     _require_sender(actor, event)
     kind, subject, body = _clean(kind, subject, body)
-    composer = Composer(event, kind, subject, body)
+    return _preview_copy(Composer(event, kind, subject, body), recipient)
+
+
+def preview_sponsor_mailing(actor: User, sponsor: Sponsor, subject: str, body: str) -> Rendered:
+    """The copy of a sponsor's announcement as ``actor`` (who writes it) would get it; the
+    sponsor never sees a recipient's copy. The caller checks who may write it."""
+    kind, subject, body = _clean(MailingKind.announcement, subject, body)
+    composer = Composer(sponsor.event, kind, subject, body, sponsor_name=sponsor.name)
+    return _preview_copy(composer, actor)
+
+
+def _preview_copy(composer: Composer, recipient: User) -> Rendered:
     person = Person(recipient.id, recipient.email, recipient.display_name, recipient.locale)
     ((_id, rendered),) = list(composer.render_prepared(composer.prepare([(None, person)])))
     if isinstance(rendered, Exception):
@@ -972,7 +1037,14 @@ def deliver(mailing_id: int) -> None:
         _sweep_interrupted(mailing_id)
         mailing.status = MailingStatus.sending
         event = _detached_copy(db.session.get(Event, mailing.event_id))
-        composer = Composer(event, mailing.kind, mailing.subject, mailing.body)
+        sponsor_name = None
+        if mailing.sponsor_id is not None:
+            sponsor_name = db.session.scalar(
+                sa.select(Sponsor.name).where(Sponsor.id == mailing.sponsor_id)
+            )
+        composer = Composer(
+            event, mailing.kind, mailing.subject, mailing.body, sponsor_name=sponsor_name
+        )
         db.session.commit()
         pace = _Pace(float(current_app.config.get("MAILING_RATE") or 0))
         with mail.connection() as send:

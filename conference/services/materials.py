@@ -10,6 +10,8 @@ one of ``MATERIAL_TYPES`` and the file at most ``MATERIAL_MAX_BYTES``.
 
 Files live under ``UPLOAD_FOLDER/materials`` with a random name the app chose;
 the uploaded name is only kept, sanitized, for ``Content-Disposition``.
+Sponsors' booth materials (``conference.services.booths``) are checked and stored
+by the same functions (``check_upload``, ``store_file``, ``material_path``).
 
 Files and the database change together: a file written by ``add_file`` is
 deleted again if the transaction rolls back, and the file of a deleted material
@@ -23,6 +25,7 @@ import io
 import re
 import secrets
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -36,7 +39,7 @@ from werkzeug.utils import secure_filename
 
 from conference.enums import MaterialKind
 from conference.extensions import db
-from conference.models import Event, Material, ProgramSession, User
+from conference.models import BoothMaterial, Event, Material, ProgramSession, User
 from conference.permissions import can
 from conference.services import ServiceError
 from conference.services.aftercommit import on_commit, on_rollback
@@ -122,7 +125,7 @@ def materials_folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "materials"
 
 
-def _path_of(stored_name: str | None) -> Path:
+def stored_path(stored_name: str | None) -> Path:
     """The file called ``stored_name``, refusing any name the app would not have chosen."""
     if not stored_name or not STORED_NAME_RE.match(stored_name):
         raise ValueError("not a stored material name")
@@ -133,14 +136,15 @@ def _path_of(stored_name: str | None) -> Path:
     return path
 
 
-def material_path(material: Material) -> Path:
-    """Where a file material's bytes are; always directly inside ``UPLOAD_FOLDER/materials``.
+def material_path(material: Material | BoothMaterial) -> Path:
+    """Where a file material's bytes are (a session's or a booth's); always directly
+    inside ``UPLOAD_FOLDER/materials``.
 
     Raises ``ValueError`` for a link, or a stored name the app never produces.
     """
     if material.kind != MaterialKind.file:
         raise ValueError("a link has no file")
-    return _path_of(material.stored_name)
+    return stored_path(material.stored_name)
 
 
 # --- checking what is uploaded ------------------------------------------------------
@@ -196,7 +200,7 @@ def download_name(filename: str, content_type: str, fallback: str = "") -> str:
     return stem[: ORIGINAL_NAME_MAX - len(extension)] + extension
 
 
-def _clean_title(title: str | None, fallback: str) -> str:
+def clean_title(title: str | None, fallback: str) -> str:
     title = " ".join((title or "").split()) or fallback
     if len(title) > TITLE_MAX:
         raise ServiceError(
@@ -251,6 +255,36 @@ def max_megabytes() -> str:
     return f"{current_app.config['MATERIAL_MAX_BYTES'] / 1048576:g}"
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An uploaded file that passed ``check_upload``: its type by content, the name it
+    is downloaded under, and its title."""
+
+    content_type: str
+    name: str
+    title: str
+
+
+def check_upload(*, title: str | None, filename: str, data: bytes) -> CheckedUpload:
+    """Check an uploaded file before anything is written: the size, then the type by
+    content, then the title (empty: the file's name). ``ServiceError`` on ``file`` or
+    ``title``; ``data`` may be one byte over the limit (see ``add_file``)."""
+    limit = current_app.config["MATERIAL_MAX_BYTES"]
+    if not data:
+        raise ServiceError("file_empty", _("The file is empty."), "file")
+    if len(data) > limit:
+        raise ServiceError(
+            "file_too_large",
+            _("The file is too large: at most %(mb)s MB.", mb=max_megabytes()),
+            "file",
+        )
+    content_type = detect_type(data)
+    if content_type not in current_app.config["MATERIAL_TYPES"]:
+        raise _type_refused()
+    name = download_name(filename, content_type, fallback=title or "")
+    return CheckedUpload(content_type, name, clean_title(title, fallback=name))
+
+
 # --- changes ---------------------------------------------------------------------------
 
 
@@ -267,38 +301,24 @@ def add_file(
     the transaction rolls back or the row cannot be written), adds a
     ``Material``. Flushes.
     """
-    limit = current_app.config["MATERIAL_MAX_BYTES"]
-    if not data:
-        raise ServiceError("file_empty", _("The file is empty."), "file")
-    if len(data) > limit:
-        raise ServiceError(
-            "file_too_large",
-            _("The file is too large: at most %(mb)s MB.", mb=max_megabytes()),
-            "file",
-        )
-    content_type = detect_type(data)
-    if content_type not in current_app.config["MATERIAL_TYPES"]:
-        raise _type_refused()
-    name = download_name(filename, content_type, fallback=title or "")
-    title = _clean_title(title, fallback=name)
-
-    stored_name = _store(data)
+    upload = check_upload(title=title, filename=filename, data=data)
+    stored_name = store_file(data)
     material = Material(
         event_id=session.event_id,
         session=session,
         uploaded_by=actor,
         kind=MaterialKind.file,
-        title=title,
+        title=upload.title,
         stored_name=stored_name,
-        original_name=name,
-        content_type=content_type,
+        original_name=upload.name,
+        content_type=upload.content_type,
         size=len(data),
     )
     db.session.add(material)
     try:
         db.session.flush()
     except Exception:
-        _unlink(stored_name)
+        unlink_file(stored_name)
         raise
     return material
 
@@ -314,7 +334,7 @@ def add_link(actor: User, session: ProgramSession, *, title: str | None, url: st
         session=session,
         uploaded_by=actor,
         kind=MaterialKind.link,
-        title=_clean_title(title, fallback=urlsplit(url).hostname or url),
+        title=clean_title(title, fallback=urlsplit(url).hostname or url),
         url=url,
     )
     db.session.add(material)
@@ -388,8 +408,10 @@ def shows_inline(material: Material) -> bool:
 # --- files and transactions ----------------------------------------------------------------
 
 
-def _store(data: bytes) -> str:
-    """Write ``data`` under a new random name; ``ServiceError`` if the disk refuses."""
+def store_file(data: bytes) -> str:
+    """Write ``data`` under a new random name in the materials folder and return the
+    name; the file goes again if the transaction rolls back. ``ServiceError`` if the
+    disk refuses."""
     folder = materials_folder()
     name = secrets.token_urlsafe(24)
     partial = folder / f".{name}.part"
@@ -404,21 +426,23 @@ def _store(data: bytes) -> str:
         raise ServiceError(
             "file_not_stored", _("The file could not be saved. Please try again."), "file"
         ) from None
-    on_rollback(lambda: _unlink(name))
+    on_rollback(lambda: unlink_file(name))
     return name
 
 
-def _unlink(name: str) -> None:
+def unlink_file(name: str) -> None:
+    """Remove the stored file ``name`` now (logged, not raised, if that fails)."""
     try:
-        _path_of(name).unlink(missing_ok=True)
+        stored_path(name).unlink(missing_ok=True)
     except (ValueError, OSError):
         current_app.logger.warning("could not remove material file %r", name)
 
 
 @sa.event.listens_for(Material, "after_delete")
-def _material_deleted(_mapper, _connection, material: Material) -> None:
+@sa.event.listens_for(BoothMaterial, "after_delete")
+def _material_deleted(_mapper, _connection, material: Material | BoothMaterial) -> None:
     """Whatever deletes a material row (``delete_material``, a session deleted with its
-    materials), its file goes once that is committed."""
+    materials, a booth's material), its file goes once that is committed."""
     stored_name = material.stored_name
     if stored_name:
-        on_commit(lambda: _unlink(stored_name))
+        on_commit(lambda: unlink_file(stored_name))

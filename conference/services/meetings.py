@@ -55,7 +55,14 @@ from conference.models import (
 )
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError, activity, aftercommit, calendars, mail
+from conference.services import (
+    ServiceError,
+    activity,
+    aftercommit,
+    calendars,
+    mail,
+    sponsors,
+)
 from conference.services.meeting_settings import hours_of, places_of
 from conference.services.messaging import user_room
 from conference.services.program import clock, event_days, local_to_utc, utc_to_local
@@ -514,10 +521,12 @@ def request_meeting(
     at place ``place_id``, with ``message``.
 
     Refused unless ``meeting.request`` allows it, the slot is one ``free_slots`` offers
-    both (checked with both people and the place locked), the place has room, and no
-    other request between the two is still open in the event.
+    both (checked with both people and the place locked), the place has room, no
+    other request between the two is still open in the event, and, when ``actor`` is a
+    sponsor's staff, the sponsor's meeting-request quota is not used up.
 
-    Side effects: writes a pending ``Meeting`` awaiting the invitee; records
+    Side effects: writes a pending ``Meeting`` awaiting the invitee; counts it against
+    the quota of ``actor``'s sponsor, if any (``sponsors.count_meeting_request``); records
     ``meeting_request`` activity for ``actor``; after commit emails the invitee an
     invitation (``METHOD:REQUEST``) and emits ``meeting_changed`` to both people.
     """
@@ -535,6 +544,7 @@ def request_meeting(
             ),
         )
     starts, ends, place = _check_slot(event, actor, invitee, starts_at, place_id)
+    sponsors.count_meeting_request(actor, event)
     meeting = Meeting(
         event_id=event.id,
         requester_id=actor.id,

@@ -46,8 +46,8 @@ from conference.models import (
     User,
     session_speakers,
 )
-from conference.permissions import can, forget_standing
-from conference.services import ServiceError, ordering
+from conference.permissions import can
+from conference.services import ServiceError, events, ordering
 
 #: The colours a track can have; each is a CSS class ``track-<name>`` in app.css.
 TRACK_COLORS: tuple[str, ...] = (
@@ -374,23 +374,6 @@ def speaker_suggestions(
     return list(db.session.scalars(query))
 
 
-def _grant_speaker_roles(event: Event, user_ids: Sequence[int]) -> None:
-    have = set(
-        db.session.scalars(
-            sa.select(EventRole.user_id).where(
-                EventRole.event_id == event.id,
-                EventRole.role == EventRoleKind.speaker,
-                EventRole.user_id.in_(user_ids),
-            )
-        )
-    )
-    missing = [uid for uid in user_ids if uid not in have]
-    for uid in missing:
-        db.session.add(EventRole(event_id=event.id, user_id=uid, role=EventRoleKind.speaker))
-    if missing:
-        forget_standing()
-
-
 def _set_speakers(session: ProgramSession, user_ids: Sequence[int]) -> None:
     """Write the speakers in order (``session_speakers.position`` keeps it)."""
     db.session.execute(session_speakers.delete().where(session_speakers.c.session_id == session.id))
@@ -557,7 +540,7 @@ def _apply(event: Event, session: ProgramSession, checked: _Checked) -> None:
     session.published = checked.published
     db.session.flush()
     _set_speakers(session, checked.speaker_ids)
-    _grant_speaker_roles(event, checked.speaker_ids)
+    events.ensure_role(event, checked.speaker_ids, EventRoleKind.speaker)
     db.session.flush()
     db.session.expire(session, ["room", "track"])
 

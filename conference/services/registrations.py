@@ -684,7 +684,7 @@ def status_label(status: RegistrationStatus) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str | None) -> str:
+def spreadsheet_cell(value: str | None) -> str:
     """A CSV cell that spreadsheets will not run as a formula."""
     text = value or ""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
@@ -713,7 +713,7 @@ def registrations_csv(registrations: Iterable[Registration]) -> bytes:
         person = registration.user
         writer.writerow(
             [
-                _cell(value)
+                spreadsheet_cell(value)
                 for value in (
                     person.display_name,
                     person.email,

@@ -222,6 +222,24 @@ def recipients(event: Event, segment: Segment) -> sa.Select:
     )
 
 
+def sponsor_offer_recipients(event: Event) -> sa.Select:
+    """``user_id`` and ``email`` of who a sponsor's announcement goes to: approved
+    participants who accepted sponsors' offers (``Registration.sponsor_offers``) and did
+    not unsubscribe from the event's announcements, in name order."""
+    return (
+        sa.select(User.id.label("user_id"), User.email)
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.approved,
+            Registration.sponsor_offers.is_(True),
+            Registration.announcements_opt_out.is_(False),
+            User.is_suspended.is_(False),
+        )
+        .order_by(User.display_name, User.id)
+    )
+
+
 def first_recipient(event: Event, segment: Segment) -> User | None:
     """The recipient a preview is rendered for: the first in name order."""
     user_id = db.session.scalar(recipients(event, segment).with_only_columns(User.id).limit(1))

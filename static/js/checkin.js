@@ -13,13 +13,14 @@
  * be reloaded, keeps the queue, and sends nothing until it is.
  *
  * Without this script the page still works: the code form and the name search post
- * and answer with a page. Everything it needs comes from data- attributes of #checkin.
+ * and answer with a page. Everything it needs comes from data- attributes of #checkin;
+ * the camera is static/js/qr-camera.js, loaded before it.
  */
 (function () {
   "use strict";
 
   var root = document.getElementById("checkin");
-  if (!root || !window.fetch || !window.localStorage) {
+  if (!root || !window.fetch || !window.localStorage || !window.QrCamera) {
     return;
   }
   var cfg = root.dataset;
@@ -35,7 +36,6 @@
   var PAYLOAD_MAX = 200;
   var SNAPSHOT_EVERY = 60000;
   var RETRY_EVERY = 10000;
-  var SAME_CODE_PAUSE = 3000;
   var STORE_OPEN_WAIT = 3000;
 
   var online = navigator.onLine !== false;
@@ -44,7 +44,6 @@
   /* True once the server refused the queue itself: not resent until a reload. */
   var syncRefused = false;
   var busy = false;
-  var lastCode = { text: "", at: 0 };
   var overlayTimer = null;
 
   var $ = function (selector, scope) {
@@ -603,11 +602,9 @@
   }
 
   function handleCode(text) {
-    var now = Date.now();
-    if (busy || !text || (text === lastCode.text && now - lastCode.at < SAME_CODE_PAUSE)) {
+    if (busy || !text) {
       return;
     }
-    lastCode = { text: text, at: now };
     busy = true;
     if (Array.from(text).length > PAYLOAD_MAX) {
       show({ green: false, message: label("not-badge"), person: {} });
@@ -713,141 +710,12 @@
     return syncing;
   }
 
-  /* --- camera and photo decoding --------------------------------------------------------- */
+  /* --- camera and photo decoding (static/js/qr-camera.js) ------------------------------- */
 
-  var video = $("[data-video]");
-  var canvas = $("[data-canvas]");
-  var cameraBox = $("[data-camera]");
-  var startButton = $("[data-camera-start]");
-  var stopButton = $("[data-camera-stop]");
-  var cameraError = $("[data-camera-error]");
-  var detector = null;
-  var stream = null;
-
-  if ("BarcodeDetector" in window) {
-    try {
-      detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-    } catch (e) {
-      detector = null;
-    }
-  }
-
-  /* The QR text in ``source`` (a video or an image), or null. */
-  function decode(source, width, height) {
-    var viaDetector = detector
-      ? detector.detect(source).then(function (codes) {
-        return codes.length ? codes[0].rawValue : null;
-      }).catch(function () { return null; })
-      : Promise.resolve(null);
-    return viaDetector.then(function (text) {
-      if (text || typeof window.jsQR !== "function" || !width || !height) {
-        return text;
-      }
-      var scale = Math.min(1, 1280 / Math.max(width, height));
-      canvas.width = Math.round(width * scale);
-      canvas.height = Math.round(height * scale);
-      var ctx = canvas.getContext("2d", { willReadFrequently: true });
-      ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
-      var pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      var found = window.jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "dontInvert" });
-      return found ? found.data : null;
-    });
-  }
-
-  function tick() {
-    if (!stream) {
-      return;
-    }
-    if (busy || video.readyState < 2) {
-      window.setTimeout(tick, 200);
-      return;
-    }
-    decode(video, video.videoWidth, video.videoHeight).then(function (text) {
-      if (text) {
-        handleCode(text);
-      }
-      window.setTimeout(tick, 150);
-    });
-  }
-
-  function stopCamera() {
-    if (stream) {
-      stream.getTracks().forEach(function (t) { t.stop(); });
-    }
-    stream = null;
-    cameraBox.hidden = true;
-    startButton.hidden = false;
-    stopButton.hidden = true;
-  }
-
-  function startCamera() {
-    cameraError.hidden = true;
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (s) {
-        stream = s;
-        video.srcObject = s;
-        cameraBox.hidden = false;
-        startButton.hidden = true;
-        stopButton.hidden = false;
-        return video.play();
-      })
-      .then(tick)
-      .catch(function () {
-        stopCamera();
-        cameraError.textContent = label("camera-error");
-        cameraError.hidden = false;
-      });
-  }
-
-  /* A photo of a badge (the fallback where there is no camera stream). Read without a
-   * blob: URL, which the Content-Security-Policy does not allow for images. */
-  function photoBitmap(file) {
-    if (window.createImageBitmap) {
-      return window.createImageBitmap(file);
-    }
-    return new Promise(function (resolve, reject) {
-      var reader = new FileReader();
-      reader.onload = function () {
-        var image = new Image();
-        image.onload = function () { resolve(image); };
-        image.onerror = reject;
-        image.src = reader.result;
-      };
-      reader.onerror = reject;
-      reader.readAsDataURL(file);
-    });
-  }
-
-  function decodePhoto(file) {
-    cameraError.hidden = true;
-    photoBitmap(file)
-      .then(function (picture) {
-        return decode(picture, picture.width, picture.height);
-      })
-      .catch(function () { return null; })
-      .then(function (text) {
-        if (text) {
-          lastCode = { text: "", at: 0 };
-          handleCode(text);
-        } else {
-          cameraError.textContent = label("no-code");
-          cameraError.hidden = false;
-        }
-      });
-  }
-
-  $("[data-camera-controls]").hidden = false;
-  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    startButton.addEventListener("click", startCamera);
-    stopButton.addEventListener("click", stopCamera);
-  } else {
-    startButton.hidden = true;
-  }
-  $("[data-photo]").addEventListener("change", function (e) {
-    if (e.target.files && e.target.files[0]) {
-      decodePhoto(e.target.files[0]);
-      e.target.value = "";
-    }
+  window.QrCamera.attach(root, {
+    isBusy: function () { return busy; },
+    onCode: handleCode,
+    labels: { cameraError: label("camera-error"), noCode: label("no-code") },
   });
 
   /* --- typed code and name search ------------------------------------------------------- */
@@ -859,7 +727,6 @@
   codeInput.removeAttribute("maxlength");
   codeForm.addEventListener("submit", function (e) {
     e.preventDefault();
-    lastCode = { text: "", at: 0 };
     handleCode(codeInput.value);
     codeInput.value = "";
   });

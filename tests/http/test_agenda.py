@@ -409,8 +409,9 @@ def test_agenda_page_runs_the_same_queries_for_few_or_many_sessions(
     client, event, attendee, speaker, login
 ):
     """Event, the signed-in user, their standing (2), the filters' tracks, topics and
-    speakers (3), the day's sessions, their speakers, their topics, and the
-    unread-messages and meetings badges in the navigation."""
+    speakers (3), the day's sessions, their speakers, their topics, the sponsors on
+    the agenda, and the unread-messages, meetings and sponsor-requests badges in the
+    navigation."""
     login(attendee)
     url = f"/e/northwind/program/?day={event.starts_on.isoformat()}"
     program.session(event, "Only one", topics=["AI"], speakers=[speaker])
@@ -431,7 +432,7 @@ def test_agenda_page_runs_the_same_queries_for_few_or_many_sessions(
 
     many = count_queries(client, url)
 
-    assert (few, many) == (12, 12)
+    assert (few, many) == (14, 14)
 
 
 def _meeting(event, requester, invitee, start: str, end: str, status: MeetingStatus) -> Meeting:

@@ -11,6 +11,7 @@ import pytest
 
 from conference.extensions import db
 from conference.models import Registration
+from conference.services import booths, leads
 from tests.conftest import IDENTITIES
 
 LOGIN = "login"  # a redirect to the login page
@@ -23,6 +24,7 @@ PARTICIPANTS = {
     "attendee": OK,
     "speaker": OK,
     "sponsor_staff": OK,
+    "rival_staff": OK,
     "checkin_staff": OK,
     "organizer": OK,
 }
@@ -40,6 +42,10 @@ ORGANIZER_ONLY = _expect(DENIED, **STAFF)
 DESK = _expect(DENIED, checkin_staff=OK, organizer=OK)
 BADGE_PAGE = _expect(PARTICIPANTS_ONLY, anonymous=PARTICIPANTS_ONLY, pending=OK, **PARTICIPANTS)
 PARTICIPANTS_ONLY_PAGE = _expect(PARTICIPANTS_ONLY, anonymous=PARTICIPANTS_ONLY, **PARTICIPANTS)
+#: A sponsor's own pages: its staff (``sponsor_staff`` is an admin) and the organizers.
+SPONSOR_PAGE = _expect(DENIED, sponsor_staff=OK, organizer=OK)
+#: What only the sponsor's staff do (export, questions): not even organizers.
+SPONSOR_ONLY = _expect(DENIED, sponsor_staff=OK)
 SIGNED_IN = _expect(OK)
 PUBLIC = _expect(OK, anonymous=OK)
 
@@ -123,6 +129,28 @@ MATRIX |= {
     "checkin.walk_in_done": ("/e/{slug}/checkin/walk-in/{registration_id}", DESK),
     "checkin.dashboard": ("/e/{slug}/checkin/dashboard", DESK),
     "checkin.dashboard_json": ("/e/{slug}/checkin/dashboard.json", DESK),
+    "organizer.sponsors": ("/e/{slug}/manage/sponsors/", ORGANIZER_ONLY),
+    "organizer.sponsor_exports": ("/e/{slug}/manage/sponsors/exports", ORGANIZER_ONLY),
+    "organizer.sponsor_packages": ("/e/{slug}/manage/sponsors/packages", ORGANIZER_ONLY),
+    "organizer.sponsor_package_new": ("/e/{slug}/manage/sponsors/packages/new", ORGANIZER_ONLY),
+    "organizer.sponsor_new": ("/e/{slug}/manage/sponsors/new", ORGANIZER_ONLY),
+    "organizer.sponsor_edit": ("/e/{slug}/manage/sponsors/{sponsor_id}", ORGANIZER_ONLY),
+    "sponsors.index": ("/e/{slug}/sponsors/", PARTICIPANTS_ONLY_PAGE),
+    "sponsors.booth": ("/e/{slug}/sponsors/{sponsor_id}", PARTICIPANTS_ONLY_PAGE),
+    "sponsors.material": (
+        "/e/{slug}/sponsors/{sponsor_id}/materials/{material_id}",
+        PARTICIPANTS_ONLY_PAGE,
+    ),
+    "sponsors.booth_edit": ("/e/{slug}/sponsors/{sponsor_id}/booth", SPONSOR_PAGE),
+    "sponsors.announcement": ("/e/{slug}/sponsors/{sponsor_id}/announcement", SPONSOR_PAGE),
+    "sponsors.team": ("/e/{slug}/sponsors/{sponsor_id}/team", SPONSOR_PAGE),
+    "sponsors.dashboard": ("/e/{slug}/sponsors/{sponsor_id}/dashboard", SPONSOR_PAGE),
+    "sponsors.leads": ("/e/{slug}/sponsors/{sponsor_id}/leads/", SPONSOR_PAGE),
+    "sponsors.lead": ("/e/{slug}/sponsors/{sponsor_id}/leads/{lead_id}", SPONSOR_PAGE),
+    "sponsors.leads_export": ("/e/{slug}/sponsors/{sponsor_id}/leads/export.csv", SPONSOR_ONLY),
+    "sponsors.questions": ("/e/{slug}/sponsors/{sponsor_id}/questions", SPONSOR_ONLY),
+    "sponsors.scanner": ("/e/{slug}/sponsors/{sponsor_id}/scan", SPONSOR_ONLY),
+    "profiles.privacy": ("/me/privacy", SIGNED_IN),
 }
 
 ELSEWHERE = {
@@ -188,6 +216,19 @@ ELSEWHERE = {
     "checkin.scan": "POST only (tests/http/test_checkin.py)",
     "checkin.pick": "POST only (tests/http/test_checkin.py)",
     "checkin.sync": "POST only (tests/http/test_checkin.py)",
+    "organizer.sponsor_package_edit": "needs a package; all identities: test_sponsors_organizer.py",
+    "organizer.sponsor_delete": "POST only (tests/http/test_sponsors_organizer.py)",
+    "sponsors.team_revoke": "POST only (tests/http/test_sponsors_team.py)",
+    "sponsors.team_remove": "POST only (tests/http/test_sponsors_team.py)",
+    "sponsors.accept_invitation": "needs an emailed token (tests/http/test_sponsors_team.py)",
+    "sponsors.logo": "needs an uploaded logo; every identity in test_sponsor_booths.py",
+    "sponsors.share": "POST only (tests/http/test_sponsor_booths.py)",
+    "sponsors.booth_material_add": "POST only (tests/http/test_sponsor_booths.py)",
+    "sponsors.booth_material_delete": "POST only (tests/http/test_sponsor_booths.py)",
+    "sponsors.scan": "POST only (tests/http/test_sponsor_scan.py)",
+    "sponsors.scan_rate": "POST only (tests/http/test_sponsor_scan.py)",
+    "profiles.privacy_request": "POST only (tests/http/test_privacy_leads.py)",
+    "profiles.privacy_withdraw": "POST only (tests/http/test_privacy_leads.py)",
 }
 
 
@@ -197,16 +238,25 @@ def test_every_endpoint_is_in_the_matrix(app):
     assert (MATRIX.keys() | ELSEWHERE.keys()) - endpoints == set()
 
 
+def _sponsor_ids(sponsor, sponsor_admin, attendee) -> dict[str, int]:
+    """A link on the booth of ``sponsor`` and a lead of it (``attendee`` shared)."""
+    material = booths.add_link(sponsor_admin, sponsor, title="Brochure", url="https://acme.test/")
+    lead = leads.share_from_booth(attendee, sponsor, leads.share_text(sponsor))
+    db.session.commit()
+    return {"sponsor_id": sponsor.id, "material_id": material.id, "lead_id": lead.id}
+
+
 @pytest.mark.parametrize("identity", IDENTITIES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_endpoint_answers_each_identity(
-    endpoint, identity, client, as_identity, event, attendee, organizer
+    endpoint, identity, client, as_identity, event, attendee, organizer, sponsor, sponsor_staff
 ):
     template, expected = MATRIX[endpoint]
     url = template.format(
         slug=event.slug,
         attendee_id=attendee.id,
         registration_id=_attendee_registration_id(event, attendee),
+        **(_sponsor_ids(sponsor, sponsor_staff, attendee) if "{sponsor_id}" in template else {}),
     )
     as_identity(identity)
 

@@ -147,3 +147,18 @@ def test_a_cancelled_registration_leaves_the_list(event, sponsor, attendee):
     db.session.commit()
 
     assert _visible(sponsor) == []
+
+
+def test_a_request_accepted_after_the_package_lost_lead_retrieval_makes_no_lead(
+    event, sponsor, scanner, attendee
+):
+    _scan(scanner, sponsor, event, attendee)
+    [request] = leads.pending_requests(attendee, event)
+    sponsor.package.lead_retrieval = False
+    db.session.commit()
+
+    with pytest.raises(ServiceError) as refused:
+        leads.answer_request(attendee, request, True, leads.share_text(sponsor))
+
+    assert refused.value.code == "no_lead_retrieval"
+    assert leads.lead_of(sponsor, attendee) is None

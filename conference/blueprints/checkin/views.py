@@ -4,8 +4,9 @@ modes), walk-ins at the desk, the offline list and its sync, and the dashboard.
 Every view requires ``checkin.scan`` on the event of the address (organizers and
 check-in staff). The scanner page works without JavaScript (a code form and a name
 search that answer with a page); ``static/js/checkin.js`` makes it scan with the
-camera, answer in place, and carry on offline. The JSON endpoints answer
-``{"ok": false, "error": code, "message": text}`` with a 4xx status when refused.
+camera, answer in place, and carry on offline. The JSON endpoints answer through
+``common.json_answer``: ``{"ok": false, "error": code, "message": text}`` with a 4xx
+status when refused.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from conference.blueprints.checkin.forms import (
     SyncPayload,
     WalkInForm,
 )
-from conference.blueprints.common import authorize, event_or_404, form_errors_from
+from conference.blueprints.common import authorize, event_or_404, form_errors_from, json_answer
 from conference.enums import ScanAction
 from conference.extensions import db
 from conference.models import Event
@@ -41,10 +42,6 @@ def _event(slug: str) -> Event:
     event = event_or_404(slug)
     authorize("checkin.scan", event)
     return event
-
-
-def _refusal(code: str, message: str, status: int = 400, **extra):
-    return jsonify({"ok": False, "error": code, "message": message, **extra}), status
 
 
 def _mode_labels() -> dict[ScanAction, str]:
@@ -98,21 +95,6 @@ def scanner(slug: str):
     return _scanner_page(_event(slug))
 
 
-def _settle_json(run):
-    """Run a scan for a JSON request: the answer, or a JSON refusal."""
-    try:
-        result = run()
-    except ValidationError as exc:
-        db.session.rollback()
-        message, fields = explain(exc)
-        return _refusal("invalid", message, fields=fields)
-    except ServiceError as exc:
-        db.session.rollback()
-        return _refusal(exc.code, exc.message)
-    db.session.commit()
-    return jsonify({"ok": True, **result.as_json()})
-
-
 @bp.post("/scan")
 @login_required
 def scan(slug: str):
@@ -131,7 +113,7 @@ def scan(slug: str):
                 client_scan_id=data.client_scan_id,
             )
 
-        return _settle_json(run)
+        return json_answer(lambda: run().as_json())
     form = CodeForm()
     action, session = _mode(event, request.form)
     if not form.validate_on_submit():
@@ -164,7 +146,7 @@ def pick(slug: str):
                 client_scan_id=data.client_scan_id,
             )
 
-        return _settle_json(run)
+        return json_answer(lambda: run().as_json())
     action, session = _mode(event, request.form)
     registration_id = request.form.get("registration_id", type=int)
     if registration_id is None:
@@ -219,7 +201,8 @@ def sync(slug: str):
     """Settle a device's queue of offline scans; per scan the answer and whether it
     differs from what the device showed."""
     event = _event(slug)
-    try:
+
+    def run():
         data = SyncPayload.model_validate_json(request.get_data())
         queued, refused = [], []
         for raw in data.scans:
@@ -229,16 +212,9 @@ def sync(slug: str):
                 queued.append(service.QueuedScan(**item.model_dump()))
             except ValidationError as exc:
                 refused.append(service.refused_queued_scan(raw, explain(exc)[0]))
-        answers = [*service.sync(event, current_user, queued), *refused]
-    except ValidationError as exc:
-        db.session.rollback()
-        message, fields = explain(exc)
-        return _refusal("invalid", message, fields=fields)
-    except ServiceError as exc:
-        db.session.rollback()
-        return _refusal(exc.code, exc.message)
-    db.session.commit()
-    return jsonify({"ok": True, "answers": answers})
+        return {"answers": [*service.sync(event, current_user, queued), *refused]}
+
+    return json_answer(run)
 
 
 @bp.route("/walk-in", methods=["GET", "POST"])

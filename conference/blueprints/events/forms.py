@@ -24,6 +24,7 @@ from conference.services.events import (
     SLUG_RE,
     timezone_names,
 )
+from conference.services.leads import SCAN_QUESTION
 
 
 def email_syntax(_form, field) -> None:
@@ -129,7 +130,7 @@ class EventForm(FlaskForm):
 
     def event_fields(self) -> dict:
         """The typed values, as ``conference.services.events`` takes them."""
-        return {name: getattr(self, name).data for name in EVENT_FIELDS}
+        return {name: getattr(self, name).data for name in EVENT_FIELDS if name in self}
 
 
 class CreateEventForm(EventForm):
@@ -147,4 +148,13 @@ class EditEventForm(EventForm):
     slug = _slug_field(
         DataRequired(),
         _l("Changing it breaks links to the old address that people already have."),
+    )
+    sponsor_consent_question = TextAreaField(
+        _l("Badge-scan question"),
+        validators=[Length(max=500)],
+        description=_l(
+            "Asked at registration and in each participant's privacy settings, next to a box "
+            "that is never ticked for them. Leave it empty to use the wording shown."
+        ),
+        render_kw={"placeholder": SCAN_QUESTION},
     )

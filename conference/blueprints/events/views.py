@@ -10,7 +10,7 @@ from conference.blueprints.common import authorize, event_or_404, form_errors_fr
 from conference.blueprints.events import bp
 from conference.blueprints.events.forms import CreateEventForm
 from conference.extensions import db
-from conference.services import ServiceError
+from conference.services import ServiceError, placements
 from conference.services import events as event_service
 
 
@@ -30,7 +30,10 @@ def landing(slug: str):
     event = event_or_404(slug)
     authorize("event.view", event)
     return render_template(
-        "events/landing.html", event=event, phase=event_service.event_phase(event)
+        "events/landing.html",
+        event=event,
+        phase=event_service.event_phase(event),
+        sponsor_tiers=placements.event_page_sponsors(current_user._get_current_object(), event),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from conference.services.meetings import MESSAGE_MAX, NOTE_MAX
@@ -33,7 +33,16 @@ class SlotForm(FlaskForm):
     )
 
 
-class RequestForm(SlotForm):
+class ShareFields:
+    """ "Share my contact details with {sponsor}", offered (never ticked) when the other
+    person is the staff of a sponsor collecting leads; the words shown come back in
+    ``share_shown`` and are what is recorded as agreed."""
+
+    share = BooleanField()
+    share_shown = HiddenField()
+
+
+class RequestForm(ShareFields, SlotForm):
     message = TextAreaField(
         _l("Message"),
         description=_l("Say what you would like to talk about."),
@@ -71,3 +80,7 @@ class NoteForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (accept): its CSRF token."""
+
+
+class AcceptForm(ShareFields, ButtonForm):
+    """Accept, with the sharing box when the other person is a sponsor's staff."""

@@ -26,12 +26,18 @@ from conference.blueprints.common import (
     form_errors_from,
 )
 from conference.blueprints.meetings import bp
-from conference.blueprints.meetings.forms import ButtonForm, MoveForm, NoteForm, RequestForm
+from conference.blueprints.meetings.forms import (
+    AcceptForm,
+    ButtonForm,
+    MoveForm,
+    NoteForm,
+    RequestForm,
+)
 from conference.enums import MeetingStatus
 from conference.extensions import db
 from conference.models import Event, Meeting, User
 from conference.permissions import can
-from conference.services import ServiceError
+from conference.services import ServiceError, leads
 from conference.services import meetings as service
 from conference.services.meeting_settings import places_of
 from conference.services.meetings import MESSAGE_MAX, NOTE_MAX, Slot
@@ -172,13 +178,23 @@ def _slot_picker(event: Event, form, a: User, b: User, exclude: Meeting | None, 
 def mine(slug: str):
     event = _event(slug)
     me = _me()
+    lists = service.my_meetings(event, me)
     return render_template(
         "meetings/mine.html",
         event=event,
-        lists=service.my_meetings(event, me),
+        lists=lists,
         me=me,
         accept_form=ButtonForm(formdata=None),
+        # Requests from a sponsor's staff are accepted on the meeting's page, where the
+        # sharing box is offered.
+        with_sponsor=_with_sponsor_staff(event, me, lists.awaiting_me),
     )
+
+
+def _with_sponsor_staff(event: Event, me: User, meetings: list[Meeting]) -> set[int]:
+    """The meetings of ``meetings`` with the staff of a sponsor collecting leads."""
+    staff = leads.staff_collecting(event, me, {meeting.other_id(me.id) for meeting in meetings})
+    return {meeting.id for meeting in meetings if meeting.other_id(me.id) in staff}
 
 
 # --- requesting ------------------------------------------------------------------------------
@@ -198,6 +214,7 @@ def new(slug: str, user_id: int):
         flash(_("You can't request a meeting with %(name)s.", name=person.display_name), "warning")
         return redirect(profile_url)
     form = RequestForm()
+    share_sponsor = leads.collecting_sponsor(event, me, person)
     if form.validate_on_submit():
         try:
             meeting = service.request_meeting(
@@ -208,6 +225,8 @@ def new(slug: str, user_id: int):
                 form.place.data,
                 form.message.data,
             )
+            if form.share.data:
+                leads.share_in_meeting(me, meeting, form.share_shown.data)
         except ServiceError as exc:
             db.session.rollback()
             form_errors_from(exc, form)
@@ -223,6 +242,8 @@ def new(slug: str, user_id: int):
         None,
         lambda day: url_for(".new", slug=event.slug, user_id=person.id, day=day.isoformat()),
     )
+    if share_sponsor is not None:
+        form.share_shown.data = leads.share_text(share_sponsor)
     return render_template(
         "meetings/new.html",
         event=event,
@@ -230,6 +251,7 @@ def new(slug: str, user_id: int):
         profile_url=profile_url,
         form=form,
         message_max=MESSAGE_MAX,
+        share_sponsor=share_sponsor,
         **picker,
     )
 
@@ -246,6 +268,12 @@ def detail(slug: str, meeting_id: int):
     involved = meeting.involves(me.id)
     other = db.session.get(User, meeting.other_id(me.id)) if involved else None
     changed_by = db.session.get(User, meeting.changed_by_id) if meeting.changed_by_id else None
+    can_respond = can(me, "meeting.respond", meeting)
+    found = leads.meeting_sponsor(meeting, me) if can_respond else None
+    share_sponsor = found[0] if found else None
+    accept_form = AcceptForm(formdata=None)
+    if share_sponsor is not None:
+        accept_form.share_shown.data = leads.share_text(share_sponsor)
     return render_template(
         "meetings/detail.html",
         event=event,
@@ -257,12 +285,13 @@ def detail(slug: str, meeting_id: int):
         other_profile_url=url_for("profiles.person", slug=event.slug, user_id=other.id)
         if other is not None and can(me, "profile.view", (event, other))
         else None,
-        can_respond=can(me, "meeting.respond", meeting),
+        can_respond=can_respond,
         can_change=can(me, "meeting.change", meeting),
         can_cancel=can(me, "meeting.cancel", meeting),
         is_past=meeting.ends_at <= service.now(),
         when=service.when_text(event, meeting.starts_at, meeting.ends_at),
-        accept_form=ButtonForm(formdata=None),
+        accept_form=accept_form,
+        share_sponsor=share_sponsor,
         note_form=NoteForm(formdata=None),
         note_max=NOTE_MAX,
     )
@@ -295,10 +324,18 @@ def accept(slug: str, meeting_id: int):
     return _answer(
         slug,
         meeting_id,
-        ButtonForm(),
-        lambda me, meeting, _form: service.accept(me, meeting),
+        AcceptForm(),
+        _accept,
         _("The meeting is confirmed. It is in your agenda."),
     )
+
+
+def _accept(me: User, meeting: Meeting, form: AcceptForm) -> None:
+    """Accept; with the box ticked, share one's details with the sponsor of the other
+    person in the same transaction."""
+    service.accept(me, meeting)
+    if form.share.data:
+        leads.share_in_meeting(me, meeting, form.share_shown.data)
 
 
 @bp.post("/<int:meeting_id>/decline")

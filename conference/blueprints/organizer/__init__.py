@@ -11,5 +11,6 @@ from conference.blueprints.organizer import (  # noqa: E402,F401
     meetings,
     program,
     registrations,
+    sponsors,
     views,
 )

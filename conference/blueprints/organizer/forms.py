@@ -40,9 +40,15 @@ class RoleForm(FlaskForm):
         _l("Email of their account"),
         validators=[DataRequired(), Length(max=254)],
     )
+    #: Sponsor staff are not granted here: they join through their sponsor's invitations
+    #: (``sponsors.team``), which keep seats and memberships in step with the role.
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(kind.value, label) for kind, label in ROLE_LABELS.items()],
+        choices=[
+            SelectChoice(kind.value, label)
+            for kind, label in ROLE_LABELS.items()
+            if kind != EventRoleKind.sponsor_staff
+        ],
         default=EventRoleKind.speaker.value,
     )
 

@@ -7,6 +7,10 @@ mailing; and the mailing's page, which answers at once and follows the job throu
 
 Every view requires ``mailings.send`` (``mailing.view`` for one mailing) on the event
 of the address; a mailing of another event is a 404.
+
+A sponsor's announcement (``Mailing.sponsor_id`` set, sent by the sponsor from its
+booth) has no segment: it goes to the approved participants who accept sponsors'
+offers, and its pages say so with the sponsor's name.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from conference.extensions import db
 from conference.models import Event, Mailing
 from conference.services import ServiceError, segments
 from conference.services import mailings as service
+from conference.services.sponsors import sponsor_names
 
 
 def _mailing_or_404(event: Event, mailing_id: int) -> Mailing:
@@ -34,6 +39,22 @@ def _mailing_or_404(event: Event, mailing_id: int) -> Mailing:
         abort(404)
     authorize("mailing.view", mailing)
     return mailing
+
+
+def _audience(event: Event, mailing: Mailing, sponsors: dict[int, str]) -> str:
+    """Whom ``mailing`` went to, in words; ``sponsors``: the event's sponsor names by id."""
+    if mailing.sponsor_id is not None:
+        return _(
+            "Sponsor announcement: %(sponsor)s (to approved participants who accept "
+            "sponsors' offers)",
+            sponsor=sponsors.get(mailing.sponsor_id, ""),
+        )
+    return segments.summary(event, segments.Segment.from_json(mailing.segment))
+
+
+def _summaries(event: Event, rows: list[Mailing]) -> dict[int, str]:
+    sponsors = sponsor_names(event) if any(m.sponsor_id is not None for m in rows) else {}
+    return {m.id: _audience(event, m, sponsors) for m in rows}
 
 
 @bp.get("/mailings")
@@ -46,9 +67,7 @@ def mailings(slug: str):
         event=event,
         mailings=rows,
         counts=service.counts_of([m.id for m in rows]),
-        summaries={
-            m.id: segments.summary(event, segments.Segment.from_json(m.segment)) for m in rows
-        },
+        summaries=_summaries(event, rows),
         kind_labels=KIND_LABELS,
     )
 
@@ -133,7 +152,7 @@ def mailing(slug: str, mailing_id: int):
         event=event,
         mailing=found,
         progress=service.progress(found),
-        summary=segments.summary(event, segments.Segment.from_json(found.segment)),
+        summary=_summaries(event, [found])[found.id],
         kind_labels=KIND_LABELS,
         statuses=list(DeliveryStatus),
         button_form=ButtonForm(),

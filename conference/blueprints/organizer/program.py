@@ -1,5 +1,6 @@
-"""The organizer's program pages: the session list, the session form, rooms,
-tracks and the CSV import.
+"""The organizer's program pages: the session list, the session form (with the sponsor
+presenting a session, within its package's sponsored sessions), rooms, tracks and the
+CSV import.
 
 Every view loads the event, requires ``program.manage``, calls the program
 services, commits once and redirects (post/redirect/get); on a refusal it rolls
@@ -42,6 +43,7 @@ from conference.models import Event, ProgramSession, Room, Track, User
 from conference.services import ServiceError
 from conference.services import program as service
 from conference.services import program_import as import_service
+from conference.services import sponsors as sponsors_service
 
 #: How long a checked CSV file may wait for "Import" after the dry run.
 IMPORT_TOKEN_MAX_AGE = 3600
@@ -140,17 +142,24 @@ def _session_form(event: Event, session: ProgramSession | None = None) -> Sessio
     rooms, tracks = service.rooms_of(event), service.tracks_of(event)
     start = service.utc_to_local(event, session.starts_at) if session is not None else None
     extra_day = start.date() if start is not None else None
+    sponsors = sponsors_service.session_sponsors(event)
+    current = sponsors_service.sponsor_in(event, session.sponsor_id if session else None)
+    if current is not None and current not in sponsors:
+        sponsors.append(current)
     if request.method == "POST":
-        return SessionForm.for_event(event, rooms, tracks, extra_day=extra_day)
+        return SessionForm.for_event(event, rooms, tracks, extra_day=extra_day, sponsors=sponsors)
     if session is None:
         day = _parse_day(request.args.get("day", ""))
-        return SessionForm.for_event(event, rooms, tracks, data={"day": day or event.starts_on})
+        return SessionForm.for_event(
+            event, rooms, tracks, sponsors=sponsors, data={"day": day or event.starts_on}
+        )
     end = service.utc_to_local(event, session.ends_at)
     return SessionForm.for_event(
         event,
         rooms,
         tracks,
         extra_day=extra_day,
+        sponsors=sponsors,
         data={
             "title": session.title,
             "format": session.format.value,
@@ -164,6 +173,7 @@ def _session_form(event: Event, session: ProgramSession | None = None) -> Sessio
             "speakers": "\n".join(u.email for u in session.speakers),
             "capacity": session.capacity,
             "published": session.published,
+            "sponsor": session.sponsor_id,
         },
     )
 
@@ -254,6 +264,7 @@ def session_new(slug: str):
     if form.validate_on_submit() and (fields := _session_fields(event, form)) is not None:
         try:
             session = service.create_session(current_user, event, **fields)
+            sponsors_service.set_session_sponsor(session, form.sponsor.data)
         except ServiceError as exc:
             db.session.rollback()
             _show_refusal(event, exc, form)
@@ -284,6 +295,7 @@ def session_edit(slug: str, session_id: int):
     ):
         try:
             service.update_session(current_user, session, **fields)
+            sponsors_service.set_session_sponsor(session, form.sponsor.data)
         except ServiceError as exc:
             db.session.rollback()
             session = event_row_or_404(ProgramSession, event, session_id)

@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from conference.blueprints.fields import MultiCheckboxField
 from conference.enums import SessionFormat, TaxonomyKind
-from conference.models import Event, Room, Track
+from conference.models import Event, Room, Sponsor, Track
 from conference.services import program as program_service
 
 
@@ -93,6 +93,12 @@ class SessionForm(FlaskForm):
         _l("Published"),
         description=_l("Drafts are seen only by organizers and the session's speakers."),
     )
+    sponsor = SelectField(
+        _l("Sponsored by"),
+        coerce=_optional_id,
+        validate_choice=False,
+        description=_l("Only sponsors whose package includes sponsored sessions are listed."),
+    )
 
     @classmethod
     def for_event(
@@ -102,9 +108,11 @@ class SessionForm(FlaskForm):
         tracks: list[Track],
         *,
         extra_day: date | None = None,
+        sponsors: list[Sponsor] = (),
         **kwargs,
     ) -> SessionForm:
-        """The form with the event's days, rooms, tracks and topics to choose from.
+        """The form with the event's days, rooms, tracks, topics and ``sponsors`` to
+        choose from.
 
         ``extra_day`` keeps a session's current day selectable when the event's
         dates have moved away from it (saving then says why it cannot stay).
@@ -131,6 +139,10 @@ class SessionForm(FlaskForm):
             SelectChoice(term.id, term.name)
             for term in event.terms
             if term.kind == TaxonomyKind.topic
+        ]
+        form.sponsor.choices = [
+            SelectChoice("", _l("No sponsor")),
+            *(SelectChoice(s.id, s.name) for s in sponsors),
         ]
         return form
 

@@ -246,6 +246,9 @@ def team(slug: str):
                     return redirect(url_for("organizer.team", slug=event.slug))
         elif action == "revoke":
             role = posted_row_or_404(EventRole, event, "role_id")
+            if role.role == EventRoleKind.sponsor_staff:
+                flash(_("Sponsor staff are removed on their sponsor's team page."), "danger")
+                return redirect(url_for("organizer.sponsors", slug=event.slug))
             name, label = role.user.display_name, event_service.ROLE_LABELS[role.role]
             try:
                 event_service.revoke_role(role)

@@ -39,7 +39,7 @@ from conference.extensions import db
 from conference.formatting import markdown
 from conference.models import Event, User
 from conference.permissions import can, standing
-from conference.services import ServiceError
+from conference.services import ServiceError, placements
 from conference.services import profiles as profile_service
 from conference.services.directory import search_directory
 from conference.services.events import ROLE_LABELS, my_events, terms_of
@@ -261,4 +261,5 @@ def directory(slug: str):
         clear_url=url_for("profiles.directory", slug=event.slug),
         without_search=_directory_url(event, drop=("q", form.q.data or "")),
         me_hidden=current_user.profile is not None and not current_user.profile.directory_visible,
+        featured=placements.featured_sponsors(current_user._get_current_object(), event),
     )

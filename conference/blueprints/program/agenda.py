@@ -29,7 +29,7 @@ from conference.extensions import db
 from conference.models import Event, ProgramSession
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError
+from conference.services import ServiceError, placements
 from conference.services.agenda import (
     agenda_day,
     agenda_filters,
@@ -148,6 +148,7 @@ def agenda(slug: str):
         now=now,
         with_counts=organizer,
     )
+    viewer = _viewer()
     active = []
     for name in form.FILTERS:
         labels = {str(value): label for value, label in getattr(form, name).choices}
@@ -166,6 +167,10 @@ def agenda(slug: str):
         active_filters=active,
         clear_url=url_for("program.agenda", slug=event.slug, day=day.isoformat()),
         search_form=SearchForm(formdata=None),
+        strip=placements.agenda_sponsors(viewer, event),
+        session_sponsors=placements.session_sponsors(
+            viewer, [item.session for item in result.items]
+        ),
     )
 
 
@@ -201,6 +206,9 @@ def session(slug: str, session_id: int):
         bookmarks=bookmark_count(program_session) if organizer else None,
         materials=visible_materials(current_user, program_session),
         can_upload=can(current_user, "material.upload", program_session),
+        sponsor=placements.session_sponsors(viewer, [program_session]).get(
+            program_session.sponsor_id
+        ),
     )
 
 

@@ -14,7 +14,7 @@ its own, with the messages next to the fields.
 from __future__ import annotations
 
 from babel.dates import format_skeleton
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,11 +29,13 @@ from conference.blueprints.common import (
     authorize_participant,
     event_or_404,
     form_errors_from,
+    material_file,
+    material_response,
 )
 from conference.blueprints.profiles.views import PersonSection, in_this_event
 from conference.blueprints.program import bp
 from conference.blueprints.program.agenda import session_or_404
-from conference.enums import ActivityKind, MaterialKind
+from conference.enums import ActivityKind
 from conference.extensions import db
 from conference.models import Event, Material, ProgramSession, User
 from conference.permissions import can
@@ -159,15 +161,7 @@ def material(slug: str, material_id: int):
     event = event_or_404(slug)
     material = _material_or_404(event, material_id)
     authorize_participant("material.view", event, material)
-    path = None
-    if material.kind == MaterialKind.file:
-        try:
-            path = material_service.material_path(material)
-        except ValueError:
-            abort(404)
-        if not path.is_file():
-            current_app.logger.error("material %s has no file at %s", material.id, path)
-            abort(404)
+    path = material_file(material)
     if current_user.is_authenticated and _first_download(request):
         activity.record(
             current_user._get_current_object(),
@@ -177,20 +171,7 @@ def material(slug: str, material_id: int):
             material=material,
         )
         db.session.commit()
-    if path is None:
-        response = redirect(material.url)
-    else:
-        response = send_file(
-            path,
-            mimetype=material.content_type,
-            as_attachment=not material_service.shows_inline(material),
-            download_name=material.original_name,
-            conditional=True,
-            etag=False,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return material_response(material, path)
 
 
 @bp.post("/materials/<int:material_id>/delete")

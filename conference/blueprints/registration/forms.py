@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -22,7 +23,8 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 
 from conference.blueprints.fields import MultiCheckboxField
 from conference.enums import RegistrationStatus, TaxonomyKind
-from conference.models import Event
+from conference.models import Event, Registration
+from conference.services import leads
 from conference.services import registrations as service
 
 
@@ -116,12 +118,24 @@ class RegistrationForm(_ChoicesForm):
         description=_l("The code from your invitation email; capitals do not matter."),
         validators=[Length(max=32)],
     )
+    #: The event's scan question (its words are the label); never ticked for the person.
+    scan_consent = BooleanField()
+    #: The question as the page showed it, compared with the current one by the service.
+    scan_question_shown = HiddenField()
+    sponsor_offers = BooleanField(
+        _l("Send me the announcements sponsors make through the organizers"),
+        description=_l(
+            "Each sponsor may send one announcement. The organizers send it: sponsors never "
+            "see who receives it."
+        ),
+    )
 
     @classmethod
     def for_event(cls, event: Event, *, ask_code: bool, **kwargs) -> RegistrationForm:
         """The form for ``event``; ``ask_code`` keeps the invitation code field."""
         form = cls(**kwargs)
         form.setup(event)
+        form.scan_consent.label.text = leads.scan_consent_question(event)
         if not event.ticket_types:
             del form.ticket_type
         if not ask_code:
@@ -137,6 +151,19 @@ class RegistrationForm(_ChoicesForm):
     def answers(self) -> dict:
         """The choices and the profile answers, as the service functions take them."""
         return {**self.choices(), "company": self.company.data, "job_title": self.job_title.data}
+
+    def privacy_choices(self, registration: Registration) -> dict:
+        """The sponsor answers, as ``leads.set_privacy_choices`` takes them: an unticked
+        box takes back an earlier yes, and otherwise leaves the question unanswered."""
+        if self.scan_consent.data:
+            scan_consent = True
+        else:
+            scan_consent = False if registration.sponsor_scan_consent else None
+        return {
+            "scan_consent": scan_consent,
+            "shown": self.scan_question_shown.data,
+            "sponsor_offers": self.sponsor_offers.data,
+        }
 
 
 def _status_choices() -> list[SelectChoice]:

@@ -14,7 +14,7 @@ from conference.blueprints.registration import bp
 from conference.blueprints.registration.forms import CancelForm, RegistrationForm
 from conference.extensions import db
 from conference.models import Event, Registration
-from conference.services import ServiceError
+from conference.services import ServiceError, leads
 from conference.services import registrations as service
 
 
@@ -30,6 +30,11 @@ def _initial(registration: Registration | None, code: str) -> dict:
             job_role=registration.job_role_id,
             interests=[term.id for term in registration.interests],
         )
+        if registration.is_active:
+            data.update(
+                scan_consent=registration.sponsor_scan_consent,
+                sponsor_offers=registration.sponsor_offers,
+            )
     return data
 
 
@@ -48,6 +53,7 @@ def _own_registration(slug: str) -> tuple[Event, Registration]:
 def _render_form(event: Event, form: RegistrationForm, registration: Registration | None = None):
     """The register page, or (with an active ``registration``) the page changing it."""
     editing = registration is not None and registration.is_active
+    form.scan_question_shown.data = leads.scan_consent_question(event)
     return render_template(
         "registration/form.html",
         event=event,
@@ -79,7 +85,12 @@ def register(slug: str):
     )
     if form.validate_on_submit():
         try:
-            service.register(current_user, event, **form.answers(), code=form.value("code"))
+            registration = service.register(
+                current_user, event, **form.answers(), code=form.value("code")
+            )
+            leads.set_privacy_choices(
+                current_user, registration, **form.privacy_choices(registration)
+            )
         except ServiceError as exc:
             db.session.rollback()
             form_errors_from(exc, form)
@@ -116,6 +127,9 @@ def edit(slug: str):
     if form.validate_on_submit():
         try:
             service.update_registration(current_user, registration, **form.answers())
+            leads.set_privacy_choices(
+                current_user, registration, **form.privacy_choices(registration)
+            )
         except ServiceError as exc:
             db.session.rollback()
             form_errors_from(exc, form)
