@@ -63,6 +63,25 @@ def test_each_page_only_for_the_sponsors_staff_and_organizers(
         assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["leads/", "leads/{lead_id}", "leads/export.csv", "questions", "dashboard", "scan", "team"],
+)
+def test_another_events_sponsor_staff_are_refused(
+    login, client, event, other_event, sponsor, lead, path
+):
+    """An admin of a sponsor with every entitlement, at another event, is nobody here."""
+    elsewhere = factories.sponsor(other_event, "Initech")
+    admin = factories.participant(other_event, "Ines Initech", roles=["sponsor_staff"])
+    factories.sponsor_member(elsewhere, admin, admin=True)
+    login(admin)
+
+    response = client.get(_url(path, event, sponsor, lead_id=lead.id))
+
+    assert response.status_code == 403
+    assert "Anna Attendee" not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("endpoint", ROUTES)
 def test_a_sponsor_of_another_event_is_not_found_under_this_event(
     login, client, event, other_event, sponsor_staff, endpoint
