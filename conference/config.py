@@ -121,6 +121,13 @@ def load_config() -> dict:
         #: The site's public address, for links in emails, feeds and invitations that
         #: jobs make outside any request.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        #: Webhooks may call loopback and private addresses (a platform admin's choice, for
+        #: receivers on the organizer's own network; tests use a local receiver).
+        "WEBHOOKS_ALLOW_PRIVATE": _bool("WEBHOOKS_ALLOW_PRIVATE", False),
+        #: Seconds one webhook delivery may take before it counts as failed.
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", 10)),
+        #: Requests one API token may make, in the ``limits`` notation.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120/minute"),
         #: Most emails a mailing sends per second (a mail server's limit), 0 for no limit.
         "MAILING_RATE": float(os.environ.get("MAILING_RATE", 20)),
         #: Processes that render a bulk badge PDF side by side (1: in the job's own).

@@ -77,6 +77,8 @@ class ActivityKind(StrEnum):
     booth_download = "booth_download"
     #: Shared their contact details with a sponsor (a lead was created with consent).
     lead_shared = "lead_shared"
+    #: Asked a question in a session (written by the session Q&A of a later issue).
+    question_asked = "question_asked"
 
 
 class MeetingStatus(StrEnum):
@@ -222,3 +224,31 @@ class LeadExportFormat(StrEnum):
     csv = "csv"
     vcard = "vcard"
     xlsx = "xlsx"
+
+
+class ApiScope(StrEnum):
+    """What an event's API token may read."""
+
+    events = "events"
+    registrations = "registrations"
+    sessions = "sessions"
+    attendance = "attendance"
+    reports = "reports"
+
+
+class WebhookEventKind(StrEnum):
+    """What an organizer's webhook can be told about."""
+
+    registration_created = "registration.created"
+    registration_approved = "registration.approved"
+    registration_cancelled = "registration.cancelled"
+    checked_in = "registration.checked_in"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """One event sent to one webhook. ``pending`` waits for its (next) attempt;
+    ``delivered`` got a 2xx; ``failed`` gave up after the last retry."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"

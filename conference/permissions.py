@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
 from conference.enums import (
+    ApiScope,
     ConsentRequestStatus,
     EventRoleKind,
     MeetingStatus,
@@ -28,6 +29,7 @@ from conference.enums import (
 )
 from conference.extensions import db
 from conference.models import (
+    ApiToken,
     Block,
     Conversation,
     Event,
@@ -728,4 +730,35 @@ def _sponsor_announce(user, sponsor: Sponsor) -> bool:
         sponsor.package.sponsored_announcement
         and sponsor.announcement_sent_at is None
         and _admin_of(user, sponsor)
+    )
+
+
+# --- reports and the organizer's data out ---------------------------------------------------
+
+
+@rule("reports.view")
+def _reports_view(user, event: Event) -> bool:
+    """Topic popularity, registrations, engagement and the event summary."""
+    return standing(user, event).is_organizer
+
+
+@rule("contacts.export")
+def _contacts_export(user, event: Event) -> bool:
+    """The CRM export of participants who agreed to hear from the organizer."""
+    return standing(user, event).is_organizer
+
+
+@rule("integrations.manage")
+def _integrations_manage(user, event: Event) -> bool:
+    """Create and revoke API tokens, register webhooks and read their delivery log."""
+    return standing(user, event).is_organizer
+
+
+def token_allows(token: ApiToken | None, event: Event, scope: ApiScope) -> bool:
+    """An API token reads ``scope`` of ``event``: its own event only, while not revoked."""
+    return (
+        token is not None
+        and token.revoked_at is None
+        and token.event_id == event.id
+        and scope in token.scopes
     )

@@ -12,6 +12,7 @@ from conference.models.events import (
     TicketType,
     registration_interests,
 )
+from conference.models.integrations import ApiToken, ContactExport, Webhook, WebhookDelivery
 from conference.models.mailings import Mailing, MailingRecipient
 from conference.models.meetings import Meeting, MeetingHours, MeetingPlace
 from conference.models.messaging import (
@@ -48,6 +49,7 @@ from conference.models.sponsors import (
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "BadgeBatch",
     "BadgeCode",
     "BadgeDesign",
@@ -56,6 +58,7 @@ __all__ = [
     "Bookmark",
     "BoothMaterial",
     "CheckIn",
+    "ContactExport",
     "Conversation",
     "ConversationMember",
     "Event",
@@ -90,6 +93,8 @@ __all__ = [
     "TicketType",
     "Track",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "registration_interests",
     "session_speakers",
     "session_topics",

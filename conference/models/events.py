@@ -56,6 +56,11 @@ class Event(db.Model):
     #: The question registration and privacy settings ask about sponsors scanning one's
     #: badge; empty for the built-in wording (``services.leads.scan_consent_question``).
     sponsor_consent_question: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The question registration asks about the organizer keeping in touch (the CRM
+    #: export holds only people who agreed); empty for the built-in wording.
+    organizer_contact_question: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Reports show any figure about fewer people than this as "< k".
+    report_min_cell: Mapped[int] = mapped_column(default=5)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -216,6 +221,11 @@ class Registration(db.Model):
     #: The person accepts sponsors' announcements (one per entitled sponsor, sent by the
     #: platform; the sponsor never learns who received it).
     sponsor_offers: Mapped[bool] = mapped_column(default=False)
+    #: The person agreed that the organizer may contact them after the event (their
+    #: client base, the CRM export): never true by default; when, and the exact question.
+    organizer_contact: Mapped[bool] = mapped_column(default=False)
+    organizer_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organizer_contact_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
