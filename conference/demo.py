@@ -6,10 +6,12 @@ people named in Latin, Cyrillic and Japanese scripts, and one account per
 role (and the staff of Berlin's sponsors), all sharing the password
 ``demo-password``. Each event gets a program on its first two days (rooms, tracks,
 sessions, speakers, slides and links, bookmarks); Berlin also gets meeting hours,
-places and a few meetings of the demo attendee, and sponsors with booths and leads
-(``conference.demo_sponsors``). It runs once: if the demo event exists it only adds a
-program, meetings, sponsors or badges to an event that has none (a database from
-before them), then prints the accounts again.
+places and a few meetings of the demo attendee, sponsors with booths and leads
+(``conference.demo_sponsors``), and the crowd's bookmarks, views, attendance,
+downloads, meetings and organizer-contact answers that make its reports worth reading
+(``conference.demo_reports``). It runs once: if the demo event exists it only adds a
+program, meetings, sponsors, badges or report activity to an event that has none (a
+database from before them), then prints the accounts again.
 
 ``bench-data`` fills an event with N approved participants for the directory
 benchmark (``bench/directory.py``), with bulk inserts in chunks: 100,000
@@ -327,6 +329,124 @@ CAN_OFFER = (
     "Help with go-to-market in Europe",
 )
 
+# --- tastes --------------------------------------------------------------------------
+#
+# Made-up people are not interested in everything alike: what they declare, bookmark,
+# attend and download leans towards the topics of their industry, job role and region,
+# so the organizer's reports (topic by industry, region or role) show real differences.
+
+#: The default taxonomy's topics, by the names the demo gives them.
+AI, CLOUD, SEC, DATA, TOOLS, OSS = (
+    "Artificial Intelligence",
+    "Cloud & Infrastructure",
+    "Security",
+    "Data",
+    "Developer Tools",
+    "Open Source",
+)
+FINTECH, GREEN, IOT, WORK, FUNDING, POLICY = (
+    "Fintech",
+    "Sustainability",
+    "Hardware & IoT",
+    "Future of Work",
+    "Startups & Funding",
+    "Policy & Regulation",
+)
+#: Topics (default taxonomy names) that an industry, job role or region favours.
+INDUSTRY_TOPICS = {
+    "Software & Internet": (TOOLS, CLOUD, OSS),
+    "Financial Services": (FINTECH, SEC, POLICY),
+    "Healthcare & Life Sciences": (AI, DATA, POLICY),
+    "Manufacturing": (IOT, GREEN, AI),
+    "Energy & Utilities": (GREEN, IOT, DATA),
+    "Retail & Consumer Goods": (DATA, AI, FINTECH),
+    "Telecommunications": (CLOUD, SEC, IOT),
+    "Media & Entertainment": (AI, WORK),
+    "Education & Research": (OSS, AI, WORK),
+    "Government & Public Sector": (POLICY, SEC, OSS),
+    "Professional Services": (WORK, AI, DATA),
+    "Non-profit": (GREEN, OSS, WORK),
+}
+ROLE_TOPICS = {
+    "Founder / CEO": (FUNDING, AI),
+    "Executive": (AI, POLICY, WORK),
+    "Engineering": (TOOLS, CLOUD, SEC),
+    "Product": (AI, WORK, DATA),
+    "Design": (WORK,),
+    "Data & Analytics": (DATA, AI),
+    "Sales & Business Development": (FUNDING, FINTECH),
+    "Marketing": (AI, WORK),
+    "Operations": (CLOUD, GREEN),
+    "Investor": (FUNDING, FINTECH, GREEN),
+}
+REGION_TOPICS = {
+    "North America": (AI, FUNDING),
+    "Latin America": (FINTECH, FUNDING),
+    "Europe": (POLICY, GREEN),
+    "Middle East & Africa": (FINTECH, GREEN),
+    "Asia-Pacific": (IOT, AI),
+    "Oceania": (GREEN, CLOUD),
+}
+#: Extra weight a favoured topic gets from the industry, the role and the region (the
+#: rest weigh 1).
+TASTE_BOOSTS = ((INDUSTRY_TOPICS, 4), (ROLE_TOPICS, 3), (REGION_TOPICS, 2))
+
+
+@dataclass(frozen=True)
+class Taste:
+    """How much a person cares for each topic, by topic name (unnamed topics weigh 1)."""
+
+    weights: dict[str, int]
+
+    @classmethod
+    def of(cls, industry: str | None, role: str | None, region: str | None) -> Taste:
+        weights: dict[str, int] = {}
+        for (table, boost), name in zip(TASTE_BOOSTS, (industry, role, region), strict=True):
+            for topic in table.get(name or "", ()):
+                weights[topic] = weights.get(topic, 1) + boost
+        return cls(weights)
+
+    def weight(self, topic: str) -> int:
+        return self.weights.get(topic, 1)
+
+    def appeal(self, topics: Sequence[str]) -> int:
+        """A session's pull: its most liked topic (a session without topics weighs 1)."""
+        return max((self.weight(t) for t in topics), default=1)
+
+
+def weighted_sample(rng: random.Random, items: Sequence, weights: Sequence[float], k: int):
+    """``k`` different items, each draw in proportion to the weights of those left."""
+    pool = list(zip(items, weights, strict=True))
+    chosen = []
+    for _draw in range(min(k, len(pool))):
+        index = rng.choices(range(len(pool)), weights=[w for _item, w in pool])[0]
+        chosen.append(pool.pop(index)[0])
+    return chosen
+
+
+def crowd_tastes(event: Event) -> dict[int, Taste]:
+    """The taste of each made-up approved participant of ``event``, by user id."""
+    names = {term.id: term.name for term in event.terms}
+    rows = db.session.execute(
+        sa.select(
+            Registration.user_id,
+            Registration.industry_id,
+            Registration.job_role_id,
+            Registration.region_id,
+        )
+        .join(User, User.id == Registration.user_id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.approved,
+            User.email.like("person%@demo.test"),
+        )
+        .order_by(Registration.user_id)
+    )
+    return {
+        user_id: Taste.of(names.get(industry), names.get(role), names.get(region))
+        for user_id, industry, role, region in rows
+    }
+
 
 @dataclass
 class PersonSpec:
@@ -405,7 +525,12 @@ def make_person(
     region = rng.choice(terms[TaxonomyKind.region]) if terms[TaxonomyKind.region] else None
     role = rng.choice(terms[TaxonomyKind.job_role]) if terms[TaxonomyKind.job_role] else None
     topics = terms[TaxonomyKind.topic]
-    chosen = rng.sample(topics, k=min(len(topics), rng.randint(1, 4))) if topics else []
+    taste = Taste.of(
+        industry.name if industry else None,
+        role.name if role else None,
+        region.name if region else None,
+    )
+    chosen = weighted_sample(rng, topics, [taste.weight(t.name) for t in topics], rng.randint(1, 4))
     title = rng.choice(TITLES_BY_ROLE.get(role.name if role else "", GENERIC_TITLES))
     words = {
         "topic": chosen[0].name if chosen else "technology",
@@ -629,13 +754,21 @@ def seed_demo(participants: int = 400) -> bool:
     accounts with their roles, ``participants`` people in Berlin and about a
     third as many in Tokyo (some of them the same people), each event's
     program (``seed_demo_programs``), Berlin's meetings, sponsors
-    (``seed_demo_sponsors``) and badges. Flushes.
+    (``seed_demo_sponsors``), badges, and the activity its reports count
+    (``seed_demo_reports``). Flushes.
     """
-    from conference.demo_sponsors import seed_demo_sponsors  # it imports this module
+    from conference.demo_reports import seed_demo_reports  # they import this module
+    from conference.demo_sponsors import seed_demo_sponsors
 
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
         return any(
-            [seed_demo_programs(), seed_demo_meetings(), seed_demo_sponsors(), seed_demo_badges()]
+            [
+                seed_demo_programs(),
+                seed_demo_meetings(),
+                seed_demo_sponsors(),
+                seed_demo_badges(),
+                seed_demo_reports(),
+            ]
         )
     rng = random.Random(2026)
     password_hash = accounts.hash_password(DEMO_PASSWORD)
@@ -732,6 +865,7 @@ def seed_demo(participants: int = 400) -> bool:
     seed_demo_meetings()
     seed_demo_sponsors()
     seed_demo_badges()
+    seed_demo_reports()
     return True
 
 
@@ -800,21 +934,6 @@ BERLIN_TRACKS = (
     TrackSpec("startups", "Startups", "teal", "Founding, funding and growing a company."),
 )
 
-AI, CLOUD, SEC, DATA, TOOLS = (
-    "Artificial Intelligence",
-    "Cloud & Infrastructure",
-    "Security",
-    "Data",
-    "Developer Tools",
-)
-OSS, FINTECH, GREEN, WORK, FUNDING, POLICY = (
-    "Open Source",
-    "Fintech",
-    "Sustainability",
-    "Future of Work",
-    "Startups & Funding",
-    "Policy & Regulation",
-)
 TALK, PANEL, WORKSHOP, KEYNOTE, BREAK = (
     SessionFormat.talk,
     SessionFormat.panel,
@@ -1275,7 +1394,8 @@ def _bookmark(
     sessions: dict[str, ProgramSession],
     attendee: User | None,
 ) -> None:
-    """The demo attendee's agenda (with two sessions that overlap), and the crowd's bookmarks."""
+    """The demo attendee's agenda (with two sessions that overlap), and the crowd's
+    bookmarks (to each person's taste)."""
     now = utcnow()
     mine = [
         "Shipping LLM features without losing sleep",
@@ -1293,22 +1413,15 @@ def _bookmark(
             if title in sessions
         ]
     bookable = sorted(
-        s.id for s in sessions.values() if s.published and s.format != SessionFormat.break_
+        (s for s in sessions.values() if s.published and s.format != SessionFormat.break_),
+        key=lambda s: s.id,
     )
-    crowd = db.session.scalars(
-        sa.select(Registration.user_id)
-        .join(User, User.id == Registration.user_id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.approved,
-            User.email.like("person%@demo.test"),
-        )
-        .order_by(Registration.user_id)
-    ).all()
+    topics = [[t.name for t in s.topics] for s in bookable]
     low, high = CROWD_BOOKMARKS
-    for user_id in crowd:
-        for session_id in rng.sample(bookable, k=min(len(bookable), rng.randint(low, high))):
-            rows.append({"event_id": event.id, "user_id": user_id, "session_id": session_id})
+    for user_id, taste in crowd_tastes(event).items():
+        weights = [taste.appeal(names) for names in topics]
+        for session in weighted_sample(rng, bookable, weights, rng.randint(low, high)):
+            rows.append({"event_id": event.id, "user_id": user_id, "session_id": session.id})
     for row in rows:
         row.update(attending=True, created_at=now)
     for chunk in _chunks(rows, CHUNK_SIZE):

@@ -188,6 +188,17 @@ def _init_errors(app: Flask) -> None:
         ),
     }
 
+    #: The ``error`` of a JSON answer, the same words the API documents.
+    codes = {
+        400: "invalid",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "rate_limited",
+        500: "server_error",
+    }
+
     def make_handler(code: int):
         title, message = pages[code]
 
@@ -197,7 +208,7 @@ def _init_errors(app: Flask) -> None:
             if request.accept_mimetypes.best == "application/json" or request.path.startswith(
                 "/api/"
             ):
-                return {"ok": False, "error": str(code), "message": message()}, code
+                return {"ok": False, "error": codes[code], "message": message()}, code
             return render_template(
                 "errors/error.html", code=code, title=title(), message=message()
             ), code

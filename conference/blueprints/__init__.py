@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from conference.blueprints import (
         admin,
+        api,
         auth,
         badges,
         calendars,
@@ -37,3 +38,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(sponsors.bp)
+    api.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -114,3 +115,13 @@ def json_answer(run, statuses: dict[str, int] = REFUSAL_STATUS):
         return json_refusal(exc.code, exc.message, status, field=exc.field)
     db.session.commit()
     return jsonify({"ok": True, **answer})
+
+
+def attachment(data: bytes, mimetype: str, filename: str):
+    """``data`` as a download named ``filename`` (RFC 5987 for names in other scripts),
+    never kept by a cache: exports hold participants' data."""
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -15,8 +15,15 @@ from sqlalchemy import orm
 
 from conference.extensions import db
 
+_BEFORE = "conference.before_commit"
 _COMMIT = "conference.on_commit"
 _ROLLBACK = "conference.on_rollback"
+
+
+def before_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` just before the current session's next commit, inside the
+    transaction (it may still write rows); drop it on rollback."""
+    db.session.info.setdefault(_BEFORE, []).append(callback)
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -27,6 +34,14 @@ def on_commit(callback: Callable[[], None]) -> None:
 def on_rollback(callback: Callable[[], None]) -> None:
     """Run ``callback`` if the current session's transaction rolls back instead."""
     db.session.info.setdefault(_ROLLBACK, []).append(callback)
+
+
+@sa.event.listens_for(orm.Session, "before_commit")
+def _run_before_commit(session: orm.Session) -> None:
+    if session.in_nested_transaction():
+        return
+    while session.info.get(_BEFORE):
+        session.info[_BEFORE].pop(0)()
 
 
 @sa.event.listens_for(orm.Session, "after_commit")
@@ -42,6 +57,7 @@ def _run_after_commit(session: orm.Session) -> None:
 def _run_after_rollback(session: orm.Session) -> None:
     if session.in_nested_transaction():
         return  # only a SAVEPOINT was rolled back; the transaction goes on
+    session.info.pop(_BEFORE, None)
     session.info.pop(_COMMIT, None)
     for callback in session.info.pop(_ROLLBACK, []):
         callback()

@@ -40,7 +40,13 @@ from flask_babel import format_date, gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from conference.enums import ActivityKind, RegistrationStatus, ScanAction, ScanOutcome
+from conference.enums import (
+    ActivityKind,
+    RegistrationStatus,
+    ScanAction,
+    ScanOutcome,
+    WebhookEventKind,
+)
 from conference.extensions import db, socketio
 from conference.models import (
     BadgeCode,
@@ -53,7 +59,14 @@ from conference.models import (
 from conference.models.checkin import CheckIn, Scan, SessionAttendance
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError, accounts, activity, aftercommit, badges
+from conference.services import (
+    ServiceError,
+    accounts,
+    activity,
+    aftercommit,
+    badges,
+    webhooks,
+)
 from conference.services import registrations as registrations_service
 from conference.services.program import clock, event_days, utc_to_local
 from conference.services.search import apply_search_keys
@@ -239,6 +252,7 @@ def _check_in(event: Event, scanner: User, registration: Registration, at: datet
         ).rowcount
         return (ScanOutcome.ok, True) if back_in else (ScanOutcome.already, False)
     activity.record(registration.user, event, ActivityKind.check_in)
+    webhooks.emit_registration(WebhookEventKind.checked_in, registration, checked_in_at=at)
     return ScanOutcome.ok, False
 
 
@@ -434,9 +448,10 @@ def scan(
     check-out, checked out, or recorded in the session.
 
     Side effects: writes a ``Scan`` row; on green a ``CheckIn`` (first admission,
-    with an ``Activity``), its check-out time, or a ``SessionAttendance`` (with an
-    ``Activity``); pings the event's dashboards once committed. A resend of a
-    settled ``client_scan_id`` writes nothing and returns the first answer.
+    with an ``Activity`` and webhooks told ``registration.checked_in``), its
+    check-out time, or a ``SessionAttendance`` (with an ``Activity``); pings the
+    event's dashboards once committed. A resend of a settled ``client_scan_id``
+    writes nothing and returns the first answer.
     """
     if len(payload or "") > PAYLOAD_MAX:
         resolved = badges.Resolved(ScanOutcome.unknown)
@@ -572,7 +587,8 @@ def walk_in(
 
     Side effects: may create the account (with its empty profile); writes the
     registration through ``registrations.update_by_organizer`` (ticket place taken,
-    "You are in" email once committed). Does not check the person in.
+    "You are in" email once committed; webhooks told ``registration.created`` for a new
+    registration and ``registration.approved``). Does not check the person in.
     """
     name = (name or "").strip()
     if not name:
@@ -616,6 +632,7 @@ def walk_in(
                 apply_search_keys(registration, person)
                 db.session.add(registration)
                 db.session.flush()
+                webhooks.emit_registration(WebhookEventKind.registration_created, registration)
     except IntegrityError:
         raise ServiceError(
             "just_registered",

@@ -143,7 +143,14 @@ EVENT_FIELDS = (
     "approval_required",
     "networking_after_event",
     "sponsor_consent_question",
+    "organizer_contact_question",
+    "report_min_cell",
 )
+
+#: The smallest and largest "k" of report suppression an organizer may choose (with 1
+#: nothing would be hidden), and the one an empty answer means.
+REPORT_MIN_CELL_RANGE = (2, 100)
+REPORT_MIN_CELL_DEFAULT = 5
 
 
 # --- events ----------------------------------------------------------------
@@ -222,6 +229,14 @@ def _check_event_fields(fields: dict, event: Event | None = None) -> None:
         )
     if fields["timezone"] not in timezone_names():
         raise ServiceError("timezone_unknown", _("Choose a time zone from the list."), "timezone")
+    low, high = REPORT_MIN_CELL_RANGE
+    k = fields.get("report_min_cell", low)
+    if not isinstance(k, int) or not low <= k <= high:
+        raise ServiceError(
+            "report_min_cell_invalid",
+            _("Choose a number from %(low)d to %(high)d.", low=low, high=high),
+            "report_min_cell",
+        )
 
 
 def _clean_event_fields(fields: dict) -> dict:
@@ -238,6 +253,7 @@ def _clean_event_fields(fields: dict) -> dict:
         "country",
         "timezone",
         "sponsor_consent_question",
+        "organizer_contact_question",
     ):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
@@ -248,6 +264,8 @@ def _clean_event_fields(fields: dict) -> dict:
         cleaned["slug"] = cleaned["slug"].lower()
     if "contact_email" in cleaned:
         cleaned["contact_email"] = cleaned["contact_email"].lower()
+    if "report_min_cell" in cleaned and cleaned["report_min_cell"] is None:
+        cleaned["report_min_cell"] = REPORT_MIN_CELL_DEFAULT
     if "visibility" in cleaned:
         cleaned["visibility"] = EventVisibility(cleaned["visibility"])
     return cleaned

@@ -9,7 +9,6 @@ withdrawn person the sponsor learns only that someone withdrew (``leads.withdraw
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -54,7 +53,7 @@ from conference.permissions import can
 from conference.services import ServiceError, ordering
 from conference.services.leads import active_leads, lead_in, withdrawn_count
 from conference.services.program import utc_to_local
-from conference.services.registrations import spreadsheet_cell
+from conference.services.spreadsheets import spreadsheet_cell, spreadsheet_csv
 
 PAGE_SIZE = 50
 #: Limits on what staff write about a lead.
@@ -559,11 +558,7 @@ def _table(leads: Sequence[Lead], questions: Sequence[SponsorQuestion]) -> list[
 def leads_csv(leads: Sequence[Lead], questions: Sequence[SponsorQuestion]) -> bytes:
     """UTF-8 CSV with a byte-order mark (so Excel reads any script); no cell runs as a
     formula."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in _table(leads, questions):
-        writer.writerow([spreadsheet_cell(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheet_csv(_table(leads, questions))
 
 
 def leads_xlsx(leads: Sequence[Lead], questions: Sequence[SponsorQuestion]) -> bytes:

@@ -6,7 +6,7 @@ not agreed, by accepting the request the scan sends them), "share my contact det
 on the booth, a tick while accepting or requesting a meeting with the sponsor's staff,
 and the prompt before a booth material. Each lead keeps its consent record: when, how
 (``Lead.source``) and the exact words shown, which the page sends back with the answer
-and ``_check_shown`` compares with what the server would show now, so a question changed
+and ``check_shown`` compares with what the server would show now, so a question changed
 in between is asked again instead of being stored as agreed.
 
 Withdrawing hides the lead from the sponsor (who sees "withdrawn"), erases what staff
@@ -78,7 +78,7 @@ def share_text(sponsor: Sponsor) -> str:
     )
 
 
-def _check_shown(shown: str | None, expected: str) -> str:
+def check_shown(shown: str | None, expected: str) -> str:
     """The text the person saw must be the one the server shows now; it is what is kept."""
     if (shown or "").strip() != expected.strip():
         raise ServiceError(
@@ -99,7 +99,7 @@ def set_scan_consent(registration: Registration, agreed: bool, shown: str | None
     """
     if bool(agreed) == registration.sponsor_scan_consent and registration.sponsor_scan_consent_at:
         return
-    text = _check_shown(shown, scan_consent_question(registration.event))
+    text = check_shown(shown, scan_consent_question(registration.event))
     registration.sponsor_scan_consent = bool(agreed)
     registration.sponsor_scan_consent_at = utcnow()
     registration.sponsor_scan_consent_text = text
@@ -287,7 +287,7 @@ def share_from_booth(person: User, sponsor: Sponsor, shown: str | None) -> Lead:
     """``person`` pressed "share my contact details" on the booth and confirmed ``shown``."""
     if not can(person, "lead.share", sponsor):
         raise ServiceError("forbidden", gettext("You cannot share your details with this sponsor."))
-    text = _check_shown(shown, share_text(sponsor))
+    text = check_shown(shown, share_text(sponsor))
     lead, _new = _capture(sponsor, person, source=LeadSource.booth, consent_text=text)
     return lead
 
@@ -297,7 +297,7 @@ def share_for_material(person: User, material: BoothMaterial, shown: str | None)
     sponsor = material.sponsor
     if not can(person, "lead.share", sponsor):
         raise ServiceError("forbidden", gettext("You cannot share your details with this sponsor."))
-    text = _check_shown(shown, share_text(sponsor))
+    text = check_shown(shown, share_text(sponsor))
     lead, _new = _capture(sponsor, person, source=LeadSource.material, consent_text=text)
     return lead
 
@@ -322,7 +322,7 @@ def share_in_meeting(person: User, meeting: Meeting, shown: str | None) -> Lead 
     sponsor, staff = found
     if not meeting.involves(person.id):
         raise ServiceError("forbidden", gettext("This is not your meeting."))
-    text = _check_shown(shown, share_text(sponsor))
+    text = check_shown(shown, share_text(sponsor))
     lead, _new = _capture(
         sponsor, person, source=LeadSource.meeting, consent_text=text, captured_by=staff
     )
@@ -357,7 +357,7 @@ def answer_request(
     lead = None
     if accept:
         sponsor = request.sponsor
-        text = _check_shown(shown, share_text(sponsor))
+        text = check_shown(shown, share_text(sponsor))
         requester = (
             db.session.get(User, request.requested_by_id) if request.requested_by_id else None
         )

@@ -23,8 +23,6 @@ ticket's capacity).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -34,7 +32,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import joinedload, selectinload
 
-from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
+from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind, WebhookEventKind
 from conference.extensions import db
 from conference.models import (
     Event,
@@ -47,8 +45,9 @@ from conference.models import (
 )
 from conference.models.types import search_key, utcnow
 from conference.permissions import forget_standing
-from conference.services import ServiceError, mail
+from conference.services import ServiceError, mail, webhooks
 from conference.services.search import apply_search_keys, refresh_search_keys
+from conference.services.spreadsheets import spreadsheet_csv
 
 ACTIVE = (RegistrationStatus.pending, RegistrationStatus.approved)
 PAGE_SIZE = 50
@@ -321,7 +320,8 @@ def register(
     Side effects: writes the registration (a new row, or the person's cancelled or
     declined row of this event, reused), the person's profile company and job title and
     the search keys of all their registrations; takes one use of the invitation code;
-    sends ``registration_received`` once committed.
+    sends ``registration_received`` once committed; tells webhooks
+    ``registration.created`` (and ``registration.approved`` when approved at once).
     """
     if not user.is_verified:
         raise ServiceError("email_unverified", gettext("Please confirm your email address first."))
@@ -373,6 +373,9 @@ def register(
     apply_search_keys(registration, user)
     db.session.flush()
     forget_standing()
+    webhooks.emit_registration(WebhookEventKind.registration_created, registration)
+    if approved:
+        webhooks.emit_registration(WebhookEventKind.registration_approved, registration)
     _queue_mail(
         user,
         lazy_gettext("Your registration for %(event)s"),
@@ -452,6 +455,12 @@ _DECISION_MAIL = {
     ),
 }
 
+#: What webhooks are told when a registration moves into a status.
+_WEBHOOK_KINDS = {
+    RegistrationStatus.approved: WebhookEventKind.registration_approved,
+    RegistrationStatus.cancelled: WebhookEventKind.registration_cancelled,
+}
+
 #: Which statuses a decision may move a registration from.
 _DECIDABLE_FROM = {
     RegistrationStatus.approved: {
@@ -470,7 +479,8 @@ def _change_status(
     """Move ``registration`` to ``status``, giving back or taking its places, and mail.
 
     ``note`` None keeps the organizer's note; a string replaces it (and goes into the
-    email). Moving into a status that sends mail queues it.
+    email). Moving into a status that sends mail queues it; approving or cancelling
+    tells webhooks.
     """
     was_active = registration.is_active
     will_be_active = status in ACTIVE
@@ -487,6 +497,8 @@ def _change_status(
     registration.status = status
     registration.decided_at = None if status == RegistrationStatus.pending else utcnow()
     forget_standing()
+    if status in _WEBHOOK_KINDS:
+        webhooks.emit_registration(_WEBHOOK_KINDS[status], registration)
     if status in _DECISION_MAIL:
         subject, template = _DECISION_MAIL[status]
         event = registration.event
@@ -681,55 +693,38 @@ def status_label(status: RegistrationStatus) -> str:
     }[status]
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: str | None) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    text = value or ""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def registrations_csv(registrations: Iterable[Registration]) -> bytes:
-    """The export as UTF-8 CSV with a byte-order mark (so Excel reads any script)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            gettext("Name"),
-            gettext("Email"),
-            gettext("Company"),
-            gettext("Job title"),
-            gettext("Status"),
-            gettext("Ticket type"),
-            gettext("Industry"),
-            gettext("Region"),
-            gettext("Job role"),
-            gettext("Interests"),
-            gettext("Registered at (UTC)"),
-        ]
-    )
-    for registration in registrations:
-        person = registration.user
-        writer.writerow(
-            [
-                spreadsheet_cell(value)
-                for value in (
-                    person.display_name,
-                    person.email,
-                    person.profile.company,
-                    person.profile.job_title,
-                    status_label(registration.status),
-                    registration.ticket_type.name if registration.ticket_type else "",
-                    registration.industry.name if registration.industry else "",
-                    registration.region.name if registration.region else "",
-                    registration.job_role.name if registration.job_role else "",
-                    "; ".join(term.name for term in registration.interests),
-                    registration.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                )
-            ]
+    """The export as a spreadsheet-safe CSV (``spreadsheets.spreadsheet_csv``)."""
+    header = [
+        gettext("Name"),
+        gettext("Email"),
+        gettext("Company"),
+        gettext("Job title"),
+        gettext("Status"),
+        gettext("Ticket type"),
+        gettext("Industry"),
+        gettext("Region"),
+        gettext("Job role"),
+        gettext("Interests"),
+        gettext("Registered at (UTC)"),
+    ]
+    rows = (
+        (
+            registration.user.display_name,
+            registration.user.email,
+            registration.user.profile.company,
+            registration.user.profile.job_title,
+            status_label(registration.status),
+            registration.ticket_type.name if registration.ticket_type else "",
+            registration.industry.name if registration.industry else "",
+            registration.region.name if registration.region else "",
+            registration.job_role.name if registration.job_role else "",
+            "; ".join(term.name for term in registration.interests),
+            registration.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        for registration in registrations
+    )
+    return spreadsheet_csv([header, *rows])
 
 
 # --- a person's events ----------------------------------------------------------------

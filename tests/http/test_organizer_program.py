@@ -510,7 +510,7 @@ def test_import_template_download(client, as_organizer, event):
 
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="northwind-program-template.csv"'
+        "attachment; filename=northwind-program-template.csv"
     )
     text = response.get_data().decode("utf-8")
     assert text.startswith(

@@ -385,7 +385,7 @@ def test_export_csv_exact_with_bom_and_formula_escaping(client, login, event, or
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith(
-        'attachment; filename="northwind-registrations-'
+        "attachment; filename=northwind-registrations-"
     )
     assert (
         response.data

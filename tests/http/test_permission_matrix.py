@@ -151,6 +151,27 @@ MATRIX |= {
     "sponsors.questions": ("/e/{slug}/sponsors/{sponsor_id}/questions", SPONSOR_ONLY),
     "sponsors.scanner": ("/e/{slug}/sponsors/{sponsor_id}/scan", SPONSOR_ONLY),
     "profiles.privacy": ("/me/privacy", SIGNED_IN),
+    "organizer.api_tokens": ("/e/{slug}/manage/integrations/api-tokens", ORGANIZER_ONLY),
+    "organizer.contacts_export": ("/e/{slug}/manage/contacts", ORGANIZER_ONLY),
+    "organizer.reports": ("/e/{slug}/manage/reports/", ORGANIZER_ONLY),
+    "organizer.report_table_json": (
+        "/e/{slug}/manage/reports/tables/registrations_by_industry.json",
+        ORGANIZER_ONLY,
+    ),
+    "organizer.report_table_csv": (
+        "/e/{slug}/manage/reports/tables/registrations_by_day.csv",
+        ORGANIZER_ONLY,
+    ),
+    "organizer.report_summary": ("/e/{slug}/manage/reports/summary", ORGANIZER_ONLY),
+    "organizer.report_summary_pdf": ("/e/{slug}/manage/reports/summary.pdf", ORGANIZER_ONLY),
+    "organizer.report_topics": ("/e/{slug}/manage/reports/topics", ORGANIZER_ONLY),
+    "organizer.report_topics_json": ("/e/{slug}/manage/reports/topics.json", ORGANIZER_ONLY),
+    "organizer.report_topics_csv": (
+        "/e/{slug}/manage/reports/topics/crosstab.csv",
+        ORGANIZER_ONLY,
+    ),
+    "organizer.webhooks": ("/e/{slug}/manage/integrations/webhooks", ORGANIZER_ONLY),
+    "organizer.webhook_new": ("/e/{slug}/manage/integrations/webhooks/new", ORGANIZER_ONLY),
 }
 
 ELSEWHERE = {
@@ -229,6 +250,20 @@ ELSEWHERE = {
     "sponsors.scan_rate": "POST only (tests/http/test_sponsor_scan.py)",
     "profiles.privacy_request": "POST only (tests/http/test_privacy_leads.py)",
     "profiles.privacy_withdraw": "POST only (tests/http/test_privacy_leads.py)",
+    "organizer.api_token_revoke": "POST only (tests/http/test_api.py)",
+    "organizer.contacts_export_csv": "POST only (tests/http/test_contacts_export.py)",
+    "api.event": "needs an API token, no login (tests/http/test_api.py)",
+    "api.registrations": "needs an API token, no login (tests/http/test_api.py)",
+    "api.sessions": "needs an API token, no login (tests/http/test_api.py)",
+    "api.attendance": "needs an API token, no login (tests/http/test_api.py)",
+    "api.report_topics": "needs an API token, no login (tests/http/test_api.py)",
+    "api.openapi": "public API description (tests/http/test_api.py)",
+    "organizer.webhook": "needs a webhook (tests/http/test_webhooks.py)",
+    "organizer.webhook_edit": "needs a webhook (tests/http/test_webhooks.py)",
+    "organizer.webhook_secret": "POST only (tests/http/test_webhooks.py)",
+    "organizer.webhook_test": "POST only (tests/http/test_webhooks.py)",
+    "organizer.webhook_delete": "POST only (tests/http/test_webhooks.py)",
+    "organizer.webhook_delivery_replay": "POST only (tests/http/test_webhooks.py)",
 }
 
 

@@ -15,6 +15,7 @@ from conference.extensions import db
 from conference.models import Activity, BoothMaterial, Lead, Mailing, SponsorPackage
 from conference.services import booths, leads
 from tests import factories
+from tests.services.test_materials import pdf_bytes
 
 PARTICIPANTS_PAGE = "visible to registered participants only"
 WHO = [
@@ -30,10 +31,9 @@ PARTICIPANTS = {"attendee", "rival_staff", "sponsor_staff", "organizer"}
 BOOTH_ADMINS = {"sponsor_staff", "organizer"}
 
 
-def pdf_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 180), (79, 70, 229)).save(out, "PDF")
-    return out.getvalue()
+#: One PDF for the whole module: Pillow stamps each PDF with the second it was made, so
+#: two made a second apart differ.
+PDF = pdf_bytes()
 
 
 def png_bytes(size=(300, 120)) -> bytes:
@@ -45,7 +45,7 @@ def png_bytes(size=(300, 120)) -> bytes:
 @pytest.fixture
 def brochure(sponsor, sponsor_staff) -> BoothMaterial:
     material = booths.add_file(
-        sponsor_staff, sponsor, title="Brochure", filename="brochure.pdf", data=pdf_bytes()
+        sponsor_staff, sponsor, title="Brochure", filename="brochure.pdf", data=PDF
     )
     db.session.commit()
     return material
@@ -325,7 +325,7 @@ def test_download_without_sharing_gives_the_file_and_no_lead(
         client.post(f"{base(event, sponsor)}/materials/{brochure.id}", data={"action": "download"})
     )
     assert response.status_code == 200
-    assert response.data == pdf_bytes()
+    assert response.data == PDF
     assert response.headers["Cache-Control"] == "private, no-store"
     assert lead_of(sponsor, attendee) is None
     kinds = db.session.scalars(sa.select(Activity.kind).where(Activity.user_id == attendee.id))
@@ -343,7 +343,7 @@ def test_share_and_download_creates_a_material_lead(
         )
     )
     assert response.status_code == 200
-    assert response.data == pdf_bytes()
+    assert response.data == PDF
     lead = lead_of(sponsor, attendee)
     assert (lead.source, lead.consent_text) == (LeadSource.material, leads.share_text(sponsor))
 
@@ -370,7 +370,7 @@ def test_share_with_changed_text_gives_nothing(client, login, event, sponsor, br
         data={"action": "share", "shown": "old words"},
     )
     assert response.status_code == 400
-    assert response.data != pdf_bytes()
+    assert response.data != PDF
     assert lead_of(sponsor, attendee) is None
 
 

@@ -352,7 +352,7 @@ def test_export_downloads_a_file_and_records_it(
     assert response.status_code == 200
     assert response.content_type.startswith(content_type)
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     [record] = db.session.scalars(sa.select(LeadExport)).all()
     assert (record.format, record.row_count, record.exported_by_id) == (kind, 1, sponsor_staff.id)
 

@@ -16,12 +16,7 @@ from conference.models import Activity, Mailing, MailingRecipient
 from conference.models.types import utcnow
 from conference.services import ServiceError, booths, leads, materials
 from tests import factories
-
-
-def pdf_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 180), (79, 70, 229)).save(out, "PDF")
-    return out.getvalue()
+from tests.services.test_materials import pdf_bytes
 
 
 def png_bytes() -> bytes:

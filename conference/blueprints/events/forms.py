@@ -5,20 +5,32 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
 from conference.enums import EventVisibility
+from conference.services.contacts import CONTACT_QUESTION
 from conference.services.events import (
     EVENT_FIELDS,
+    REPORT_MIN_CELL_DEFAULT,
+    REPORT_MIN_CELL_RANGE,
     SLUG_MAX,
     SLUG_MIN,
     SLUG_RE,
@@ -157,4 +169,23 @@ class EditEventForm(EventForm):
             "that is never ticked for them. Leave it empty to use the wording shown."
         ),
         render_kw={"placeholder": SCAN_QUESTION},
+    )
+    organizer_contact_question = TextAreaField(
+        _l("Question about staying in touch"),
+        validators=[Length(max=500)],
+        description=_l(
+            "Asked at registration and in each participant's privacy settings, next to a box "
+            "that is never ticked for them; the CRM export holds only the people who agreed. "
+            "Leave it empty to use the wording shown."
+        ),
+        render_kw={"placeholder": CONTACT_QUESTION},
+    )
+    report_min_cell = IntegerField(
+        _l("Smallest group a report shows"),
+        validators=[Optional(), NumberRange(*REPORT_MIN_CELL_RANGE)],
+        description=_l(
+            "Reports show any figure about fewer people than this as “< n”, so no one can "
+            "be singled out. Leave it empty for %(default)d.",
+            default=REPORT_MIN_CELL_DEFAULT,
+        ),
     )

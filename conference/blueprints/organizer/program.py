@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from conference.blueprints.common import form_errors_from
+from conference.blueprints.common import attachment, form_errors_from
 from conference.blueprints.organizer import bp
 from conference.blueprints.organizer.forms import ButtonForm
 from conference.blueprints.organizer.lookups import (
@@ -602,12 +602,5 @@ def program_import(slug: str):
 @login_required
 def program_template(slug: str):
     event = managed_event(slug, "program.manage")
-    body = "\ufeff" + import_service.template_csv(event)
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{event.slug}-program-template.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    body = ("\ufeff" + import_service.template_csv(event)).encode("utf-8")
+    return attachment(body, "text/csv", f"{event.slug}-program-template.csv")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from conference.blueprints.common import form_errors_from
+from conference.blueprints.common import attachment, form_errors_from
 from conference.blueprints.organizer import bp
 from conference.blueprints.organizer.lookups import event_row_or_404, managed_event
 from conference.blueprints.registration.forms import BulkDecisionForm, OrganizerRegistrationForm
@@ -200,11 +200,4 @@ def registrations_export(slug: str):
     event = managed_event(slug)
     rows = db.session.scalars(service.with_details(service.filtered(event, _filters()))).all()
     filename = f"{event.slug}-registrations-{date.today():%Y%m%d}.csv"
-    return Response(
-        service.registrations_csv(rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(service.registrations_csv(rows), "text/csv", filename)

@@ -1,7 +1,8 @@
-"""The person's privacy page for sponsors (/me/privacy): per event, their answer to the
-scan question and the sponsors' announcements opt-in; the sponsors' requests waiting for
-an answer (accept, showing the exact words agreed to, or ignore); and every sponsor that
-holds their details, since when and why, with Withdraw.
+"""The person's privacy page for sponsors (/me/privacy): per event, their answers to the
+scan question and to the organizer-contact question (whether the organizers may keep
+them in their client base) and the sponsors' announcements opt-in; the sponsors'
+requests waiting for an answer (accept, showing the exact words agreed to, or ignore);
+and every sponsor that holds their details, since when and why, with Withdraw.
 
 Also the menu's sponsor parts (a context processor): the count of requests waiting,
 linking here, and the "My sponsor" link of a sponsor's staff in an event.
@@ -28,7 +29,7 @@ from conference.enums import EventRoleKind, LeadSource, RegistrationStatus
 from conference.extensions import db
 from conference.models import Event, Lead, LeadConsentRequest, Registration, User
 from conference.permissions import can, sponsor_membership, standing
-from conference.services import ServiceError
+from conference.services import ServiceError, contacts
 from conference.services import leads as service
 
 #: Why a sponsor holds the person's details, in the person's words.
@@ -44,7 +45,7 @@ SCAN_ANSWERS = (("yes", _l("Yes")), ("no", _l("No")))
 
 
 class EventPrivacyForm(FlaskForm):
-    """One event's answers; the question is the event's, shown as the legend."""
+    """One event's answers; the questions are the event's, shown above the choices."""
 
     scan_consent = RadioField(
         choices=[SelectChoice(value, label) for value, label in SCAN_ANSWERS],
@@ -52,6 +53,12 @@ class EventPrivacyForm(FlaskForm):
     )
     #: The question as the page showed it, compared with the current one by the service.
     shown = HiddenField()
+    organizer_contact = RadioField(
+        choices=[SelectChoice(value, label) for value, label in SCAN_ANSWERS],
+        validators=[Optional()],
+    )
+    #: The organizer-contact question as the page showed it.
+    contact_shown = HiddenField()
     sponsor_offers = BooleanField(
         _l("Send me the announcements sponsors make through the organizers"),
         description=_l(
@@ -76,6 +83,7 @@ class EventPrivacy:
     event: Event
     registration: Registration
     question: str
+    contact_question: str
     form: EventPrivacyForm
 
 
@@ -98,39 +106,58 @@ def _registrations(person: User) -> list[Registration]:
     )
 
 
-def _answer_value(registration: Registration) -> str | None:
-    if registration.sponsor_scan_consent_at is None and not registration.sponsor_scan_consent:
+def _answer_value(answer: bool, answered_at) -> str | None:
+    """The answer as the form's value ("yes" or "no"), or None when never answered."""
+    if answered_at is None and not answer:
         return None
-    return "yes" if registration.sponsor_scan_consent else "no"
+    return "yes" if answer else "no"
 
 
-def _event_form(registration: Registration, question: str, posted: bool = False):
+def _event_form(registration: Registration, posted: bool = False):
     form = EventPrivacyForm(
         prefix=f"r{registration.id}",
         formdata=None if not posted else request.form,
         data=None
         if posted
         else {
-            "scan_consent": _answer_value(registration),
+            "scan_consent": _answer_value(
+                registration.sponsor_scan_consent, registration.sponsor_scan_consent_at
+            ),
+            "organizer_contact": _answer_value(
+                registration.organizer_contact, registration.organizer_contact_at
+            ),
             "sponsor_offers": registration.sponsor_offers,
         },
     )
     if not posted:
-        form.shown.data = question
+        _show_questions(form, registration)
     return form
+
+
+def _show_questions(form: EventPrivacyForm, registration: Registration) -> None:
+    """Put the event's current questions in the form's hidden fields."""
+    form.shown.data = service.scan_consent_question(registration.event)
+    form.contact_shown.data = contacts.contact_question(registration.event)
 
 
 def _page(posted: EventPrivacyForm | None = None, posted_id: int | None = None, status=200):
     me = _me()
     events = []
     for registration in _registrations(me):
-        question = service.scan_consent_question(registration.event)
         form = (
             posted
             if registration.id == posted_id and posted is not None
-            else _event_form(registration, question)
+            else _event_form(registration)
         )
-        events.append(EventPrivacy(registration.event, registration, question, form))
+        events.append(
+            EventPrivacy(
+                registration.event,
+                registration,
+                service.scan_consent_question(registration.event),
+                contacts.contact_question(registration.event),
+                form,
+            )
+        )
     return render_template(
         "profiles/privacy.html",
         events=events,
@@ -152,17 +179,22 @@ def privacy():
     registration = db.session.get(Registration, request.form.get("registration", type=int) or 0)
     if registration is None or registration.user_id != current_user.id:
         abort(404)
-    question = service.scan_consent_question(registration.event)
-    form = _event_form(registration, question, posted=True)
+    form = _event_form(registration, posted=True)
     if form.validate_on_submit():
-        answer = {"yes": True, "no": False}.get(form.scan_consent.data)
+        answers = {"yes": True, "no": False}
         try:
             service.set_privacy_choices(
                 _me(),
                 registration,
-                scan_consent=answer,
+                scan_consent=answers.get(form.scan_consent.data),
                 shown=form.shown.data,
                 sponsor_offers=form.sponsor_offers.data,
+            )
+            contacts.set_organizer_contact(
+                _me(),
+                registration,
+                answers.get(form.organizer_contact.data),
+                form.contact_shown.data,
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -173,7 +205,7 @@ def privacy():
                 _("Your choices for %(event)s are saved.", event=registration.event.name), "success"
             )
             return redirect(url_for("profiles.privacy", _anchor=f"event-{registration.event_id}"))
-    form.shown.data = question
+    _show_questions(form, registration)
     return _page(form, registration.id, status=400)
 
 

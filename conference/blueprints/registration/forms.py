@@ -24,7 +24,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 from conference.blueprints.fields import MultiCheckboxField
 from conference.enums import RegistrationStatus, TaxonomyKind
 from conference.models import Event, Registration
-from conference.services import leads
+from conference.services import contacts, leads
 from conference.services import registrations as service
 
 
@@ -129,6 +129,11 @@ class RegistrationForm(_ChoicesForm):
             "see who receives it."
         ),
     )
+    #: The event's organizer-contact question (its words are the label); never ticked
+    #: for the person.
+    organizer_contact = BooleanField()
+    #: That question as the page showed it, compared with the current one by the service.
+    contact_question_shown = HiddenField()
 
     @classmethod
     def for_event(cls, event: Event, *, ask_code: bool, **kwargs) -> RegistrationForm:
@@ -136,6 +141,7 @@ class RegistrationForm(_ChoicesForm):
         form = cls(**kwargs)
         form.setup(event)
         form.scan_consent.label.text = leads.scan_consent_question(event)
+        form.organizer_contact.label.text = contacts.contact_question(event)
         if not event.ticket_types:
             del form.ticket_type
         if not ask_code:
@@ -164,6 +170,16 @@ class RegistrationForm(_ChoicesForm):
             "shown": self.scan_question_shown.data,
             "sponsor_offers": self.sponsor_offers.data,
         }
+
+    def contact_choice(self, registration: Registration) -> dict:
+        """The organizer-contact answer, as ``contacts.set_organizer_contact`` takes it:
+        like the scan question, an unticked box takes back an earlier yes and otherwise
+        leaves the question unanswered."""
+        if self.organizer_contact.data:
+            agreed = True
+        else:
+            agreed = False if registration.organizer_contact else None
+        return {"agreed": agreed, "shown": self.contact_question_shown.data}
 
 
 def _status_choices() -> list[SelectChoice]:

@@ -14,7 +14,7 @@ from conference.blueprints.registration import bp
 from conference.blueprints.registration.forms import CancelForm, RegistrationForm
 from conference.extensions import db
 from conference.models import Event, Registration
-from conference.services import ServiceError, leads
+from conference.services import ServiceError, contacts, leads
 from conference.services import registrations as service
 
 
@@ -34,6 +34,7 @@ def _initial(registration: Registration | None, code: str) -> dict:
             data.update(
                 scan_consent=registration.sponsor_scan_consent,
                 sponsor_offers=registration.sponsor_offers,
+                organizer_contact=registration.organizer_contact,
             )
     return data
 
@@ -54,6 +55,7 @@ def _render_form(event: Event, form: RegistrationForm, registration: Registratio
     """The register page, or (with an active ``registration``) the page changing it."""
     editing = registration is not None and registration.is_active
     form.scan_question_shown.data = leads.scan_consent_question(event)
+    form.contact_question_shown.data = contacts.contact_question(event)
     return render_template(
         "registration/form.html",
         event=event,
@@ -90,6 +92,9 @@ def register(slug: str):
             )
             leads.set_privacy_choices(
                 current_user, registration, **form.privacy_choices(registration)
+            )
+            contacts.set_organizer_contact(
+                current_user, registration, **form.contact_choice(registration)
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -129,6 +134,9 @@ def edit(slug: str):
             service.update_registration(current_user, registration, **form.answers())
             leads.set_privacy_choices(
                 current_user, registration, **form.privacy_choices(registration)
+            )
+            contacts.set_organizer_contact(
+                current_user, registration, **form.contact_choice(registration)
             )
         except ServiceError as exc:
             db.session.rollback()

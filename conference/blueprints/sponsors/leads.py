@@ -8,14 +8,12 @@ a withdrawn person is only ever a number here.
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from conference.blueprints.common import authorize, form_errors_from
+from conference.blueprints.common import attachment, authorize, form_errors_from
 from conference.blueprints.organizer.forms import ButtonForm
 from conference.blueprints.organizer.lookups import posted_direction
 from conference.blueprints.sponsors import bp
@@ -143,16 +141,7 @@ def leads_export(slug: str, sponsor_id: int, fmt: str):
         abort(404)
     file = lead_lists.export(current_user, sponsor, fmt, _filters())
     db.session.commit()
-    # send_file writes the name as RFC 5987 ``filename*`` when it is not ASCII (a
-    # sponsor called 株式会社…), which a raw header could not carry.
-    response = send_file(
-        io.BytesIO(file.data),
-        mimetype=file.content_type,
-        as_attachment=True,
-        download_name=file.filename,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(file.data, file.content_type, file.filename)
 
 
 # --- the sponsor's questions ----------------------------------------------------------------
