@@ -94,6 +94,9 @@ def test_organizer_designs_a_badge_and_prints_the_event(page, live_server, tmp_p
 
     # Print: the count follows the filters, then the whole event goes into one PDF.
     page.get_by_role("link", name="Print badges").first.click()
+    # The count is the server's until the page's script has run: wait for it, or a
+    # click on a filter can come before anything listens (seen on a busy machine).
+    page.wait_for_load_state()
     count = page.locator("[data-count]")
     expect(count).to_have_text("5 badges match.")
     page.locator("label", has_text="Speaker").first.click()
