@@ -50,7 +50,7 @@ from conference.models import (
 )
 from conference.models.types import search_key
 from conference.permissions import can
-from conference.services import ServiceError, ordering
+from conference.services import ServiceError, ordering, reports
 from conference.services.leads import active_leads, lead_in, withdrawn_count
 from conference.services.program import utc_to_local
 from conference.services.spreadsheets import spreadsheet_cell, spreadsheet_csv
@@ -735,13 +735,17 @@ def leads_by_staff(sponsor: Sponsor) -> list[tuple[str, int]]:
     return named
 
 
-def _activity_counts(sponsor: Sponsor, kind: ActivityKind) -> tuple[int, int]:
-    """How many ``kind`` activities the sponsor has, and from how many people."""
+def _activity_counts(sponsor: Sponsor, kind: ActivityKind) -> tuple[int | None, int | None]:
+    """How many ``kind`` activities the sponsor has, and from how many people; both None
+    when 1 to k-1 people did it (``reports.min_cell``): these people never agreed to be
+    seen, and a figure about so few could single one out."""
     total, people = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(Activity.user_id))).where(
             Activity.sponsor_id == sponsor.id, Activity.kind == kind
         )
     ).one()
+    if 0 < people < reports.min_cell(sponsor.event):
+        return None, None
     return total, people
 
 
@@ -809,13 +813,15 @@ def lead_figures(sponsor: Sponsor) -> LeadFigures:
 
 @dataclass
 class Dashboard:
-    """The sponsor dashboard's numbers; ``leads`` is None without lead retrieval."""
+    """The sponsor dashboard's numbers; ``leads`` is None without lead retrieval, visits
+    and downloads None when fewer than ``k`` people account for them."""
 
+    k: int
     leads: LeadFigures | None
-    visits: int
-    visitors: int
-    downloads: int
-    downloaders: int
+    visits: int | None
+    visitors: int | None
+    downloads: int | None
+    downloaders: int | None
     meetings: MeetingCounts
 
 
@@ -825,6 +831,7 @@ def dashboard(sponsor: Sponsor, *, with_leads: bool) -> Dashboard:
     visits, visitors = _activity_counts(sponsor, ActivityKind.booth_visit)
     downloads, downloaders = _activity_counts(sponsor, ActivityKind.booth_download)
     return Dashboard(
+        k=reports.min_cell(sponsor.event),
         leads=lead_figures(sponsor) if with_leads else None,
         visits=visits,
         visitors=visitors,

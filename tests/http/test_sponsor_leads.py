@@ -11,10 +11,16 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from conference.enums import LeadExportFormat, LeadFollowUp, LeadRating, SponsorQuestionKind
+from conference.enums import (
+    ActivityKind,
+    LeadExportFormat,
+    LeadFollowUp,
+    LeadRating,
+    SponsorQuestionKind,
+)
 from conference.extensions import db
 from conference.models import LeadExport, SponsorQuestion
-from conference.services import lead_lists, leads
+from conference.services import activity, lead_lists, leads
 from tests import factories
 from tests.conftest import IDENTITIES
 
@@ -519,3 +525,16 @@ def test_dashboard_shows_leads_by_term_and_booth_figures(
     assert "By industry" in page and "Software" in page
     assert "Booth visits" in page
     assert "Meeting requests your team may still send: 10 of 10." in page
+
+
+def test_dashboard_hides_booth_figures_about_fewer_than_k_people(
+    login, client, event, sponsor, sponsor_staff, attendee
+):
+    activity.record(attendee, event, ActivityKind.booth_visit, sponsor=sponsor)
+    db.session.commit()
+    login(sponsor_staff)
+
+    page = client.get(_url("dashboard", event, sponsor)).get_data(as_text=True)
+
+    assert "by fewer than 5 people" in page
+    assert "by 1 person" not in page
