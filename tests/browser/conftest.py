@@ -16,11 +16,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from conference import jobs
 from conference.extensions import db, socketio
 from tests.conftest import _database_url, _drop_database, make_test_app
+
+#: Assertions wait as long as actions do (the contexts' default timeout below): on a
+#: 2-core machine running the suite in parallel, a live update can take more than
+#: Playwright's 5 s default to arrive.
+expect.set_options(timeout=10_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
