@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from conference.extensions import db
 from conference.models import Event, ProgramSession, Sponsor, SponsorPackage
 from conference.permissions import can
 from conference.services.booths import logo_is_visible
+from conference.services.sponsors import sponsors_by_tier
 
 
 @dataclass(frozen=True)
@@ -46,22 +47,12 @@ def placement(viewer, sponsor: Sponsor) -> Placement:
 def _tiers_with(
     viewer, event: Event, entitlement: str
 ) -> list[tuple[SponsorPackage, list[Placement]]]:
-    """``sponsors.sponsors_by_tier`` narrowed to packages with ``entitlement``, in one
-    query (the agenda and the directory pay it on every view)."""
-    flag = getattr(SponsorPackage, entitlement)
-    sponsors = db.session.scalars(
-        sa.select(Sponsor)
-        .join(Sponsor.package)
-        .options(contains_eager(Sponsor.package))
-        .where(Sponsor.event_id == event.id, flag.is_(True))
-        .order_by(SponsorPackage.position, SponsorPackage.id, Sponsor.name)
-    ).all()
-    tiers: dict[int, tuple[SponsorPackage, list[Placement]]] = {}
-    for sponsor in sponsors:
-        tiers.setdefault(sponsor.package_id, (sponsor.package, []))[1].append(
-            placement(viewer, sponsor)
-        )
-    return list(tiers.values())
+    """``sponsors.sponsors_by_tier`` narrowed to packages with ``entitlement``, as
+    ``viewer`` sees them (one query: the agenda and the directory pay it on every view)."""
+    return [
+        (package, [placement(viewer, sponsor) for sponsor in group])
+        for package, group in sponsors_by_tier(event, entitlement)
+    ]
 
 
 def _flat(tiers: list[tuple[SponsorPackage, list[Placement]]]) -> list[Placement]:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from conference.enums import ActivityKind, EventRoleKind, LeadExportFormat
 from conference.extensions import db
@@ -84,17 +84,26 @@ def sponsor_names(event: Event) -> dict[int, str]:
     )
 
 
-def sponsors_by_tier(event: Event) -> list[tuple[SponsorPackage, list[Sponsor]]]:
-    """The event's sponsors grouped by package, tiers in order and names sorted within;
-    packages nobody bought are left out."""
-    packages = packages_of(event)
-    sponsors = db.session.scalars(
-        sa.select(Sponsor).where(Sponsor.event_id == event.id).order_by(Sponsor.name)
-    ).all()
-    groups: dict[int, list[Sponsor]] = {}
-    for sponsor in sponsors:
-        groups.setdefault(sponsor.package_id, []).append(sponsor)
-    return [(package, groups[package.id]) for package in packages if package.id in groups]
+def sponsors_by_tier(
+    event: Event, entitlement: str | None = None
+) -> list[tuple[SponsorPackage, list[Sponsor]]]:
+    """The event's sponsors grouped by package, tiers in order and names sorted within,
+    in one query; with ``entitlement`` (a ``SponsorPackage`` flag such as
+    ``"logo_on_agenda"``), only packages that have it. Packages nobody bought are left
+    out."""
+    query = (
+        sa.select(Sponsor)
+        .join(Sponsor.package)
+        .options(contains_eager(Sponsor.package))
+        .where(Sponsor.event_id == event.id)
+        .order_by(SponsorPackage.position, SponsorPackage.id, Sponsor.name)
+    )
+    if entitlement is not None:
+        query = query.where(getattr(SponsorPackage, entitlement).is_(True))
+    tiers: dict[int, tuple[SponsorPackage, list[Sponsor]]] = {}
+    for sponsor in db.session.scalars(query):
+        tiers.setdefault(sponsor.package_id, (sponsor.package, []))[1].append(sponsor)
+    return list(tiers.values())
 
 
 # --- packages ---------------------------------------------------------------------------
