@@ -171,10 +171,7 @@ def create_mailing(
         segment=segment.to_json(),
         status=MailingStatus.queued,
     )
-    db.session.add(mailing)
-    db.session.flush()
-    _queue(mailing, segments.recipients(event, segment))
-    return mailing
+    return _queue(mailing, segments.recipients(event, segment))
 
 
 def create_sponsor_mailing(actor: User, sponsor: Sponsor, subject: str, body: str) -> Mailing:
@@ -202,15 +199,15 @@ def create_sponsor_mailing(actor: User, sponsor: Sponsor, subject: str, body: st
         sponsor_id=sponsor.id,
         status=MailingStatus.queued,
     )
+    return _queue(mailing, people)
+
+
+def _queue(mailing: Mailing, recipients: sa.Select) -> Mailing:
+    """Add the new ``mailing`` with one queued ``MailingRecipient`` per
+    ``user_id``/``email`` row of ``recipients`` (one INSERT ... SELECT), and enqueue
+    ``deliver`` for after the commit. Returns the mailing."""
     db.session.add(mailing)
     db.session.flush()
-    _queue(mailing, people)
-    return mailing
-
-
-def _queue(mailing: Mailing, recipients: sa.Select) -> None:
-    """One queued ``MailingRecipient`` per ``user_id``/``email`` row of ``recipients``
-    (one INSERT ... SELECT), and ``deliver`` enqueued for after the commit."""
     people = recipients.order_by(None).subquery()
     status_type = MailingRecipient.__table__.c.status.type
     db.session.execute(
@@ -227,6 +224,7 @@ def _queue(mailing: Mailing, recipients: sa.Select) -> None:
         )
     )
     jobs.enqueue_after_commit(deliver, mailing.id)
+    return mailing
 
 
 # --- what the page shows -------------------------------------------------------------------
