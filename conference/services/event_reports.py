@@ -46,8 +46,6 @@ from conference.models import (
     Registration,
     Sponsor,
     SponsorPackage,
-    TaxonomyTerm,
-    TicketType,
 )
 from conference.services import leads
 from conference.services import reports as topic_reports
@@ -259,20 +257,6 @@ BREAKDOWNS = {
 }
 
 
-def _names(event: Event, kind: TaxonomyKind | None) -> dict[int, str]:
-    """Ticket types (``kind`` None) or terms of ``kind``, in the organizer's order."""
-    if kind is None:
-        query = sa.select(TicketType.id, TicketType.name).where(TicketType.event_id == event.id)
-        query = query.order_by(TicketType.position, TicketType.id)
-    else:
-        query = (
-            sa.select(TaxonomyTerm.id, TaxonomyTerm.name)
-            .where(TaxonomyTerm.event_id == event.id, TaxonomyTerm.kind == kind)
-            .order_by(TaxonomyTerm.position, TaxonomyTerm.id)
-        )
-    return dict(db.session.execute(query).all())
-
-
 def _count_rows(counts: dict, labels: dict, missing_label: str) -> tuple[tuple[Row, ...], Row]:
     whole = sum(counts.values())
     if not whole:
@@ -297,7 +281,9 @@ def registrations_by(event: Event, key: str) -> Table:
         ).all()
     )
     missing = _("No ticket type") if kind is None else _("Not answered")
-    rows, total = _count_rows(counts, _names(event, kind), missing)
+    rows, total = _count_rows(
+        counts, topic_reports.dimension_names(event, kind.value if kind else "ticket_type"), missing
+    )
     return Table(
         key=f"registrations_by_{key}",
         title=_("Registrations by %(what)s", what=str(label).lower()),

@@ -128,15 +128,17 @@ class Segment:
     def is_everyone(self) -> bool:
         return not (self.industries or self.regions or self.job_roles or self.ticket_types)
 
-    def label(self, event: Event) -> str:
-        """The segment in a few words: "EMEA · CTO", "EMEA or APAC", "Everyone"."""
+    def label(self, event: Event, names: dict[str, dict[int, str]] | None = None) -> str:
+        """The segment in a few words: "EMEA · CTO", "EMEA or APAC", "Everyone".
+        ``names`` (``dimension_names`` by dimension) saves the lookups when a page labels
+        many segments."""
         if self.is_everyone:
             return gettext("Everyone")
         parts = []
-        for name, _arg, kind in SEGMENT_ARGS:
+        for name, arg, _kind in SEGMENT_ARGS:
             ids = getattr(self, name)
             if ids:
-                known = _ticket_names(event) if kind is None else _term_names(event, kind)
+                known = names[arg] if names else dimension_names(event, arg)
                 parts.append(gettext(" or ").join(known[i] for i in ids if i in known))
         return " · ".join(part for part in parts if part) or gettext("Everyone")
 
@@ -258,7 +260,7 @@ def parse_query(event: Event, args: Mapping[str, str], prefix: str = "") -> Repo
     track_value = (args.get(prefix + "track") or "").strip()
     if track_value:
         track_id = int(track_value) if track_value.isdigit() else None
-        if track_id is None or track_id not in _track_names(event):
+        if track_id is None or track_id not in track_names(event):
             raise ServiceError("bad_track", gettext("Choose one of the tracks."), prefix + "track")
     weights = None
     if measure == "engagement":
@@ -337,7 +339,8 @@ def _ticket_names(event: Event) -> dict[int, str]:
     )
 
 
-def _track_names(event: Event) -> dict[int, str]:
+def track_names(event: Event) -> dict[int, str]:
+    """The event's tracks in their order, by id (for the track filter)."""
     return dict(
         db.session.execute(
             sa.select(Track.id, Track.name)
@@ -352,11 +355,6 @@ def dimension_names(event: Event, dimension: str) -> dict[int, str]:
     if dimension == "ticket_type":
         return _ticket_names(event)
     return _term_names(event, TaxonomyKind(dimension))
-
-
-def track_names(event: Event) -> dict[int, str]:
-    """The event's tracks in their order, by id (for the track filter)."""
-    return _track_names(event)
 
 
 def min_cell(event: Event) -> int:

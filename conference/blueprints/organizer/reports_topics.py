@@ -152,19 +152,20 @@ def _compare_links(event: Event, query: service.ReportQuery) -> list[dict]:
     industry, role and ticket type otherwise. Each as ``{"label", "args"}``."""
     links = []
     segment = query.segment
+    names = {arg: service.dimension_names(event, arg) for _name, arg, _ in service.SEGMENT_ARGS}
     if not segment.is_everyone:
         links.append({"segment": service.Segment()})
     for name, arg, _kind in service.SEGMENT_ARGS:
         current = getattr(segment, name)
         if segment.is_everyone or current:
-            for value in service.dimension_names(event, arg):
+            for value in names[arg]:
                 if (value,) != current:
                     links.append(
                         {"segment": service.Segment(**{**_fields(segment), name: (value,)})}
                     )
     return [
         {
-            "label": link["segment"].label(event),
+            "label": link["segment"].label(event, names),
             "args": _args(query, link["segment"]),
         }
         for link in links
