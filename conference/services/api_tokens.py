@@ -126,15 +126,19 @@ def live_token(raw: str | None) -> ApiToken | None:
     return token if token is not None and token.is_active else None
 
 
-def authenticate(raw: str | None, now: datetime | None = None) -> ApiToken | None:
-    """``live_token``, with its last use noted."""
-    token = live_token(raw)
-    if token is None:
-        return None
+def note_use(token: ApiToken, now: datetime | None = None) -> None:
+    """Write when ``token`` was last used (at most once per ``LAST_USED_STEP``)."""
     now = now or utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_STEP:
         token.last_used_at = now
         db.session.flush()
+
+
+def authenticate(raw: str | None, now: datetime | None = None) -> ApiToken | None:
+    """``live_token``, with its last use noted."""
+    token = live_token(raw)
+    if token is not None:
+        note_use(token, now)
     return token
 
 

@@ -64,10 +64,17 @@ def _bearer() -> str | None:
     return value.strip() if kind.lower() == "bearer" and value.strip() else None
 
 
+def _live_token() -> ApiToken | None:
+    """The request's live token, looked up once: the rate limit and the view both ask."""
+    if "api_live_token" not in g:
+        g.api_live_token = service.live_token(_bearer())
+    return g.api_live_token
+
+
 def _rate_key() -> str:
     """A live token's own budget; everything else (no token, a made-up or revoked one)
     shares its address's, so inventing tokens buys no extra requests."""
-    token = service.live_token(_bearer())
+    token = _live_token()
     if token is None:
         return "api-address:" + get_remote_address()
     return f"api-token:{token.id}"
@@ -126,17 +133,18 @@ for _code in (HTTPException, *ERROR_CODES):
 
 
 def _token() -> ApiToken:
-    if "api_token" not in g:
-        token = service.authenticate(_bearer())
-        if token is None:
-            raise ApiRefusal(
-                401,
-                "unauthorized",
-                _("Send a live API token of the event: Authorization: Bearer <token>."),
-            )
+    token = _live_token()
+    if token is None:
+        raise ApiRefusal(
+            401,
+            "unauthorized",
+            _("Send a live API token of the event: Authorization: Bearer <token>."),
+        )
+    if "api_token_used" not in g:
+        service.note_use(token)
         db.session.commit()
-        g.api_token = token
-    return g.api_token
+        g.api_token_used = True
+    return token
 
 
 def _event_for(scope: ApiScope) -> Event:
