@@ -252,3 +252,79 @@ class WebhookDeliveryStatus(StrEnum):
     pending = "pending"
     delivered = "delivered"
     failed = "failed"
+
+
+class ContactSource(StrEnum):
+    """How two people became contacts (or how one asked the other)."""
+
+    request = "request"
+    meeting = "meeting"
+    badge_scan = "badge_scan"
+
+
+class ContactRequestStatus(StrEnum):
+    """``pending`` waits for the recipient; ``accepted`` made both contacts;
+    ``declined`` (by the recipient) and ``withdrawn`` (by the requester) ended it."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class SuggestionVerdict(StrEnum):
+    """What a person said about one suggestion of whom to meet."""
+
+    dismissed = "dismissed"
+    more_like_this = "more_like_this"
+
+
+class NetworkClosing(StrEnum):
+    """What becomes of an event's network when it closes, some time after the event.
+
+    Contacts and the conversations between contacts always remain. ``read_only``
+    keeps the program, materials, agendas and directory to look at; ``hidden`` takes
+    everything else of the event away from its participants."""
+
+    read_only = "read_only"
+    hidden = "hidden"
+
+
+class NetworkPhase(StrEnum):
+    """Where an event's network stands on a given day (``permissions.network_phase``)."""
+
+    #: Until the last day of the event: everything is open.
+    live = "live"
+    #: After the event, until the network closes: keep in touch, nothing new.
+    after = "after"
+    #: After the network closed: as ``Event.network_closing`` says.
+    closed = "closed"
+
+
+class NotificationKind(StrEnum):
+    """What a notification is about; the person chooses a delivery per kind."""
+
+    message = "message"
+    meeting = "meeting"
+    contact = "contact"
+    lead_consent = "lead_consent"
+    announcement = "announcement"
+    #: The event's network: it ended, it closes soon, it closed.
+    network = "network"
+
+
+class NotificationDelivery(StrEnum):
+    """How a person wants one kind of notification: only in the notification centre,
+    also by email at once, or gathered into one daily digest email."""
+
+    in_app = "in_app"
+    instant = "instant"
+    digest = "digest"
+
+
+class DataExportStatus(StrEnum):
+    queued = "queued"
+    building = "building"
+    ready = "ready"
+    failed = "failed"
+    expired = "expired"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
@@ -22,16 +23,23 @@ from flask import current_app, g, has_app_context
 from conference.enums import (
     ApiScope,
     ConsentRequestStatus,
+    ContactRequestStatus,
+    DataExportStatus,
     EventRoleKind,
     MeetingStatus,
     MessagePolicy,
+    NetworkClosing,
+    NetworkPhase,
     RegistrationStatus,
 )
 from conference.extensions import db
 from conference.models import (
     ApiToken,
     Block,
+    Contact,
+    ContactRequest,
     Conversation,
+    DataExport,
     Event,
     EventRole,
     Lead,
@@ -41,6 +49,7 @@ from conference.models import (
     Meeting,
     Message,
     MessagingSuspension,
+    Notification,
     ProgramSession,
     Registration,
     Sponsor,
@@ -108,10 +117,67 @@ def forget_standing() -> None:
         g._standings.clear()
 
 
+def event_today(event: Event) -> date:
+    """Today's date where the event takes place (``app.config["CLOCK"]``, when set,
+    replaces the present moment, as in the meetings service)."""
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    now = clock() if clock else datetime.now(UTC)
+    return now.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def network_phase(event: Event, today: date | None = None) -> NetworkPhase:
+    """``live`` until the event's last day, ``after`` until the network closes (never,
+    if the organizer keeps it open), ``closed`` from then on."""
+    today = today or event_today(event)
+    if today <= event.ends_on:
+        return NetworkPhase.live
+    closes_on = event.network_closes_on
+    if closes_on is None or today < closes_on:
+        return NetworkPhase.after
+    return NetworkPhase.closed
+
+
 def networking_open(event: Event, today: date | None = None) -> bool:
-    """Participants keep networking after the event only if the organizer chose so."""
-    today = today or date.today()
-    return event.networking_after_event or today <= event.ends_on
+    """New people may be contacted from the event: while it runs, and after it while
+    the network is open, unless the organizer made the directory read-only then."""
+    phase = network_phase(event, today)
+    if phase == NetworkPhase.live:
+        return True
+    return phase == NetworkPhase.after and not event.network_directory_read_only
+
+
+def are_contacts(a_id: int, b_id: int) -> bool:
+    return db.session.get(Contact, (a_id, b_id)) is not None
+
+
+def share_open_network(a_id: int, b_id: int) -> bool:
+    """Both take part (approved, or hold a role) in an event whose network is not closed."""
+
+    def events_of(person_id: int):
+        return sa.union(
+            sa.select(Registration.event_id).where(
+                Registration.user_id == person_id,
+                Registration.status == RegistrationStatus.approved,
+            ),
+            sa.select(EventRole.event_id).where(EventRole.user_id == person_id),
+        )
+
+    shared = db.session.scalars(
+        sa.select(Event).where(Event.id.in_(events_of(a_id)), Event.id.in_(events_of(b_id)))
+    )
+    return any(network_phase(event) != NetworkPhase.closed for event in shared)
+
+
+def _conversation_outlived(conversation: Conversation) -> bool:
+    """The conversation started in an event whose network has closed, and its two people
+    are neither contacts nor together in another open network."""
+    if conversation.event_id is None:
+        return False
+    event = db.session.get(Event, conversation.event_id)
+    if event is None or network_phase(event) != NetworkPhase.closed:
+        return False
+    low, high = conversation.user_low_id, conversation.user_high_id
+    return not are_contacts(low, high) and not share_open_network(low, high)
 
 
 # --- rules -----------------------------------------------------------------
@@ -179,6 +245,8 @@ def _event_register(user, event: Event) -> bool:
     """Signed-in, verified, registration open, and not already holding a live registration."""
     if not _signed_in(user) or not user.is_verified or not event.registration_open:
         return False
+    if network_phase(event) != NetworkPhase.live:
+        return False
     status = standing(user, event).status
     return status is None or status in (RegistrationStatus.cancelled, RegistrationStatus.declined)
 
@@ -189,7 +257,12 @@ def _event_participate(user, event: Event) -> bool:
     here = standing(user, event)
     if here.is_organizer:
         return True
-    return here.is_participant and networking_open(event)
+    if not here.is_participant:
+        return False
+    return (
+        network_phase(event) != NetworkPhase.closed
+        or event.network_closing == NetworkClosing.read_only
+    )
 
 
 @rule("directory.view")
@@ -294,7 +367,13 @@ def _session_view(user, session: ProgramSession) -> bool:
 
 @rule("session.bookmark")
 def _session_bookmark(user, session: ProgramSession) -> bool:
-    return session.published and can(user, "event.participate", session.event)
+    """Participants build their agenda until the network closes (then it is read-only)."""
+    event = session.event
+    return (
+        session.published
+        and can(user, "event.participate", event)
+        and network_phase(event) != NetworkPhase.closed
+    )
 
 
 @rule("agenda.mine")
@@ -370,17 +449,29 @@ def _conversation_start(user, target: tuple[Event, User]) -> bool:
 
     The person's own setting decides: ``participants`` lets any fellow
     participant write, ``contacts`` only people who already share a
-    conversation with them, ``nobody`` no one new.
+    conversation with them, ``nobody`` no one new. After the event, only
+    while new contacts may be made (``networking_open``), or with someone one
+    already talks to or has among one's contacts (until the network closes).
     """
     event, person = target
     if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
         return False
     if not can(user, "profile.view", (event, person)):
         return False
-    if not standing(person, event).is_participant or not networking_open(event):
+    if not standing(person, event).is_participant:
         return False
     if blocked_between(user.id, person.id) or messaging_suspended(user, event.id):
         return False
+    if not networking_open(event):
+        if network_phase(event) == NetworkPhase.closed and not are_contacts(user.id, person.id):
+            return False
+        low, high = sorted((user.id, person.id))
+        talked = db.session.scalar(
+            sa.select(Conversation.id).where(
+                Conversation.user_low_id == low, Conversation.user_high_id == high
+            )
+        )
+        return talked is not None or are_contacts(user.id, person.id)
     policy = person.profile.message_policy if person.profile else MessagePolicy.participants
     if policy == MessagePolicy.participants:
         return True
@@ -399,7 +490,16 @@ def _conversation_start(user, target: tuple[Event, User]) -> bool:
 
 @rule("conversation.view")
 def _conversation_view(user, conversation: Conversation) -> bool:
-    return _signed_in(user) and user.id in (conversation.user_low_id, conversation.user_high_id)
+    """Its two people; once the network it started in closed with ``hidden``, only if
+    they are contacts or share another open network."""
+    if not _signed_in(user) or user.id not in (conversation.user_low_id, conversation.user_high_id):
+        return False
+    if conversation.event_id is None:
+        return True
+    event = db.session.get(Event, conversation.event_id)
+    if event is None or event.network_closing != NetworkClosing.hidden:
+        return True
+    return not _conversation_outlived(conversation)
 
 
 @rule("message.send")
@@ -413,7 +513,9 @@ def _message_send(user, conversation: Conversation) -> bool:
         return False
     if blocked_between(user.id, other.id):
         return False
-    return not messaging_suspended(user, conversation.event_id)
+    if messaging_suspended(user, conversation.event_id):
+        return False
+    return not _conversation_outlived(conversation)
 
 
 @rule("message.report")
@@ -452,7 +554,9 @@ def _meeting_request(user, target: tuple[Event, User]) -> bool:
         return False
     if not can(user, "meetings.use", event) or not can(user, "profile.view", (event, person)):
         return False
-    if not standing(person, event).is_participant or not networking_open(event):
+    if not standing(person, event).is_participant:
+        return False
+    if network_phase(event) != NetworkPhase.live:
         return False
     return not blocked_between(user.id, person.id)
 
@@ -466,10 +570,12 @@ def _meeting_view(user, meeting: Meeting) -> bool:
 
 
 def _still_meets(user, meeting: Meeting) -> bool:
+    """One of the two, while the event runs (afterwards meetings are history)."""
     return (
         _signed_in(user)
         and meeting.involves(user.id)
         and can(user, "meetings.use", meeting.event)
+        and network_phase(meeting.event) == NetworkPhase.live
         and not blocked_between(meeting.requester_id, meeting.invitee_id)
     )
 
@@ -762,3 +868,123 @@ def token_allows(token: ApiToken | None, event: Event, scope: ApiScope) -> bool:
         and token.event_id == event.id
         and scope in token.scopes
     )
+
+
+# --- who to meet (recommendations) -------------------------------------------------------
+
+
+@rule("suggestions.view")
+def _suggestions_view(user, event: Event) -> bool:
+    """A participant's own list of people to meet, while new contacts may be made."""
+    return (
+        _signed_in(user)
+        and standing(user, event).is_participant
+        and can(user, "event.participate", event)
+        and networking_open(event)
+    )
+
+
+@rule("suggestion.feedback")
+def _suggestion_feedback(user, target: tuple[Event, User]) -> bool:
+    """Dismiss a suggested person, or ask for more like them."""
+    event, person = target
+    return person is not None and can(user, "suggestions.view", event)
+
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+@rule("contacts.use")
+def _contacts_use(user, _obj) -> bool:
+    """One's own contacts and contact requests, across every event."""
+    return _signed_in(user)
+
+
+@rule("contact.request")
+def _contact_request(user, target: tuple[Event, User]) -> bool:
+    """Ask ``person`` to become contacts, from ``event``: both take part, the asker may see
+    the person's profile, neither blocked the other, new contacts may be made there, and
+    they are not contacts already."""
+    event, person = target
+    if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
+        return False
+    if not can(user, "profile.view", (event, person)) or not networking_open(event):
+        return False
+    if not standing(person, event).is_participant:
+        return False
+    return not blocked_between(user.id, person.id) and not are_contacts(user.id, person.id)
+
+
+@rule("contact.scan")
+def _contact_scan(user, event: Event) -> bool:
+    """Scan another participant's badge to connect: participants, while the event runs."""
+    return (
+        _signed_in(user)
+        and standing(user, event).is_participant
+        and can(user, "event.participate", event)
+        and network_phase(event) == NetworkPhase.live
+    )
+
+
+@rule("contact_request.answer")
+def _contact_request_answer(user, request: ContactRequest) -> bool:
+    return (
+        _signed_in(user)
+        and request.recipient_id == user.id
+        and request.status == ContactRequestStatus.pending
+        and not blocked_between(request.requester_id, user.id)
+    )
+
+
+@rule("contact_request.withdraw")
+def _contact_request_withdraw(user, request: ContactRequest) -> bool:
+    return (
+        _signed_in(user)
+        and request.requester_id == user.id
+        and request.status == ContactRequestStatus.pending
+    )
+
+
+@rule("contact.edit")
+def _contact_edit(user, contact: Contact) -> bool:
+    """The owner's note, tags, vCard and removal of one of their contacts."""
+    return _signed_in(user) and contact.owner_id == user.id
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@rule("notifications.use")
+def _notifications_use(user, _obj) -> bool:
+    """One's own notification centre and delivery choices."""
+    return _signed_in(user)
+
+
+@rule("notification.read")
+def _notification_read(user, notification: Notification) -> bool:
+    return _signed_in(user) and notification.user_id == user.id
+
+
+# --- my data ----------------------------------------------------------------------------------
+
+
+@rule("account.export")
+def _account_export(user, _obj) -> bool:
+    """Ask for a ZIP of everything the platform holds about oneself."""
+    return _signed_in(user)
+
+
+@rule("data_export.download")
+def _data_export_download(user, export: DataExport) -> bool:
+    """The owner, while the export is ready and its link has not expired."""
+    if not _signed_in(user) or export.user_id != user.id:
+        return False
+    if export.status != DataExportStatus.ready or export.expires_at is None:
+        return False
+    return export.expires_at > datetime.now(export.expires_at.tzinfo)
+
+
+@rule("account.delete")
+def _account_delete(user, _obj) -> bool:
+    """Delete one's own account (after the password and an emailed confirmation)."""
+    return _signed_in(user)

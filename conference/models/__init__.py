@@ -3,6 +3,7 @@
 from conference.models.activity import Activity
 from conference.models.badges import BadgeBatch, BadgeCode, BadgeDesign, BadgePrint
 from conference.models.checkin import CheckIn, Scan, SessionAttendance
+from conference.models.connections import Contact, ContactRequest
 from conference.models.events import (
     Event,
     EventRole,
@@ -11,9 +12,16 @@ from conference.models.events import (
     TaxonomyTerm,
     TicketType,
     registration_interests,
+    registration_meet_wishes,
 )
 from conference.models.integrations import ApiToken, ContactExport, Webhook, WebhookDelivery
 from conference.models.mailings import Mailing, MailingRecipient
+from conference.models.matchmaking import (
+    Suggestion,
+    SuggestionFeedback,
+    SuggestionList,
+    SuggestionShown,
+)
 from conference.models.meetings import Meeting, MeetingHours, MeetingPlace
 from conference.models.messaging import (
     Block,
@@ -24,7 +32,9 @@ from conference.models.messaging import (
     MessagingSuspension,
     SocketPresence,
 )
+from conference.models.notifications import Notification, NotificationPreference
 from conference.models.people import Profile, User
+from conference.models.privacy import DataExport
 from conference.models.program import (
     Bookmark,
     Material,
@@ -58,9 +68,12 @@ __all__ = [
     "Bookmark",
     "BoothMaterial",
     "CheckIn",
+    "Contact",
     "ContactExport",
+    "ContactRequest",
     "Conversation",
     "ConversationMember",
+    "DataExport",
     "Event",
     "EventRole",
     "InvitationCode",
@@ -77,6 +90,8 @@ __all__ = [
     "Message",
     "MessageReport",
     "MessagingSuspension",
+    "Notification",
+    "NotificationPreference",
     "Profile",
     "ProgramSession",
     "Registration",
@@ -89,6 +104,10 @@ __all__ = [
     "SponsorMember",
     "SponsorPackage",
     "SponsorQuestion",
+    "Suggestion",
+    "SuggestionFeedback",
+    "SuggestionList",
+    "SuggestionShown",
     "TaxonomyTerm",
     "TicketType",
     "Track",
@@ -96,6 +115,7 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "registration_interests",
+    "registration_meet_wishes",
     "session_speakers",
     "session_topics",
 ]

@@ -6,12 +6,18 @@ event-scoped helpers in ``conference.services`` so nothing leaks between events.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.enums import EventRoleKind, EventVisibility, RegistrationStatus, TaxonomyKind
+from conference.enums import (
+    EventRoleKind,
+    EventVisibility,
+    NetworkClosing,
+    RegistrationStatus,
+    TaxonomyKind,
+)
 from conference.extensions import db
 from conference.models.people import User
 from conference.models.types import UTCDateTime, enum_column, utcnow
@@ -45,8 +51,22 @@ class Event(db.Model):
     registration_open: Mapped[bool] = mapped_column(default=True)
     #: With approval on, new registrations wait as "pending" for an organizer.
     approval_required: Mapped[bool] = mapped_column(default=False)
-    #: Whether participants keep the directory and messaging after ``ends_on``.
-    networking_after_event: Mapped[bool] = mapped_column(default=True)
+    #: How many days after ``ends_on`` the network stays open (profiles, directory,
+    #: messaging, materials, agendas; nothing new); None keeps it open for good, 0 closes
+    #: it when the event ends. See ``permissions.network_phase``.
+    network_open_days: Mapped[int | None] = mapped_column(default=None)
+    #: After the event, the directory can be browsed but no one new contacted from it.
+    network_directory_read_only: Mapped[bool] = mapped_column(default=False)
+    #: What participants keep once the network has closed.
+    network_closing: Mapped[NetworkClosing] = mapped_column(
+        enum_column(NetworkClosing), default=NetworkClosing.read_only
+    )
+    #: When participants were told by email that the network closes soon; None until then
+    #: (cleared when the organizer moves the closing day).
+    network_closing_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Messages of a participant who deletes their account are removed from the other
+    #: person's history too, instead of staying as from "a deleted participant".
+    remove_messages_of_deleted: Mapped[bool] = mapped_column(default=False)
     #: Participants book 1:1 meetings in the event's meeting hours.
     meetings_enabled: Mapped[bool] = mapped_column(default=True)
     #: Length of a meeting slot in minutes.
@@ -72,6 +92,13 @@ class Event(db.Model):
     ticket_types: Mapped[list[TicketType]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="TicketType.position"
     )
+
+    @property
+    def network_closes_on(self) -> date | None:
+        """The first day the network is closed; None while it stays open for good."""
+        if self.network_open_days is None:
+            return None
+        return self.ends_on + timedelta(days=self.network_open_days + 1)
 
     @property
     def is_public(self) -> bool:
@@ -147,6 +174,24 @@ class InvitationCode(db.Model):
 
 registration_interests = sa.Table(
     "registration_interests",
+    db.metadata,
+    sa.Column(
+        "registration_id",
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "term_id",
+        sa.ForeignKey("taxonomy_terms.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+#: The industries, regions and job roles a participant wants to meet in the event
+#: (the "I want to meet" setting); recommendations favour people with those terms.
+registration_meet_wishes = sa.Table(
+    "registration_meet_wishes",
     db.metadata,
     sa.Column(
         "registration_id",
@@ -237,6 +282,9 @@ class Registration(db.Model):
     job_role: Mapped[TaxonomyTerm | None] = relationship(foreign_keys=[job_role_id])
     interests: Mapped[list[TaxonomyTerm]] = relationship(
         secondary=registration_interests, order_by=TaxonomyTerm.position
+    )
+    meet_wishes: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=registration_meet_wishes, order_by=TaxonomyTerm.position
     )
 
     @property

@@ -44,6 +44,10 @@ class User(UserMixin, db.Model):
     #: Regenerating it makes the old URL stop working at once.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the person deleted their account. The row stays as a tombstone (no email,
+    #: no name, no password) so their anonymised registrations keep reports right and
+    #: the messages they sent can show as from "a deleted participant".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     profile: Mapped[Profile] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan", lazy="joined"
@@ -54,7 +58,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return not self.is_suspended
+        return not self.is_suspended and self.deleted_at is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_verified(self) -> bool:
@@ -93,6 +101,12 @@ class Profile(db.Model):
     message_policy: Mapped[MessagePolicy] = mapped_column(
         enum_column(MessagePolicy), default=MessagePolicy.participants
     )
+    #: Become contacts automatically with the person of a meeting that took place, when
+    #: they chose so too.
+    contact_after_meeting: Mapped[bool] = mapped_column(default=False)
+    #: Accept at once the contact request of someone who scans this person's badge;
+    #: otherwise the scan leaves a request to answer.
+    contact_on_badge_scan: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="profile")

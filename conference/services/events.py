@@ -23,7 +23,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conference.enums import EventRoleKind, EventVisibility, RegistrationStatus, TaxonomyKind
+from conference.enums import (
+    EventRoleKind,
+    EventVisibility,
+    NetworkClosing,
+    RegistrationStatus,
+    TaxonomyKind,
+)
 from conference.extensions import db
 from conference.models import (
     BadgeDesign,
@@ -141,11 +147,17 @@ EVENT_FIELDS = (
     "visibility",
     "registration_open",
     "approval_required",
-    "networking_after_event",
+    "network_open_days",
+    "network_directory_read_only",
+    "network_closing",
+    "remove_messages_of_deleted",
     "sponsor_consent_question",
     "organizer_contact_question",
     "report_min_cell",
 )
+
+#: The longest an organizer may keep a network open after the event, short of for good.
+NETWORK_OPEN_DAYS_MAX = 3650
 
 #: The smallest and largest "k" of report suppression an organizer may choose (with 1
 #: nothing would be hidden), and the one an empty answer means.
@@ -229,6 +241,17 @@ def _check_event_fields(fields: dict, event: Event | None = None) -> None:
         )
     if fields["timezone"] not in timezone_names():
         raise ServiceError("timezone_unknown", _("Choose a time zone from the list."), "timezone")
+    days = fields.get("network_open_days")
+    if days is not None and (not isinstance(days, int) or not 0 <= days <= NETWORK_OPEN_DAYS_MAX):
+        raise ServiceError(
+            "network_open_days_invalid",
+            _(
+                "Choose a number of days from 0 to %(high)d, or leave it empty to keep the "
+                "network open.",
+                high=NETWORK_OPEN_DAYS_MAX,
+            ),
+            "network_open_days",
+        )
     low, high = REPORT_MIN_CELL_RANGE
     k = fields.get("report_min_cell", low)
     if not isinstance(k, int) or not low <= k <= high:
@@ -268,6 +291,8 @@ def _clean_event_fields(fields: dict) -> dict:
         cleaned["report_min_cell"] = REPORT_MIN_CELL_DEFAULT
     if "visibility" in cleaned:
         cleaned["visibility"] = EventVisibility(cleaned["visibility"])
+    if "network_closing" in cleaned:
+        cleaned["network_closing"] = NetworkClosing(cleaned["network_closing"])
     return cleaned
 
 
@@ -322,13 +347,18 @@ def create_event(creator: User, *, suggested_lists: bool = True, **fields) -> Ev
 def update_event(event: Event, **fields) -> Event:
     """Change the given fields of ``event`` (a changed slug must still be free).
 
-    Side effects: writes the event. Flushes.
+    Side effects: writes the event; a change of the day its network closes (its end, or
+    the days it stays open) clears ``network_closing_notice_at``, so participants are
+    told again of the new day. Flushes.
     """
     fields = _clean_event_fields(fields)
     merged = {name: getattr(event, name) for name in EVENT_FIELDS} | fields
     _check_event_fields(merged, event)
+    closes_on = event.network_closes_on
     for name, value in fields.items():
         setattr(event, name, value)
+    if event.network_closes_on != closes_on:
+        event.network_closing_notice_at = None
     db.session.flush()
     return event
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-import vobject
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
@@ -54,6 +53,7 @@ from conference.services import ServiceError, ordering, reports
 from conference.services.leads import active_leads, lead_in, withdrawn_count
 from conference.services.program import utc_to_local
 from conference.services.spreadsheets import spreadsheet_cell, spreadsheet_csv
+from conference.services.vcards import person_vcard
 
 PAGE_SIZE = 50
 #: Limits on what staff write about a lead.
@@ -578,20 +578,6 @@ def leads_vcard(leads: Sequence[Lead], sponsor: Sponsor) -> bytes:
     share), the staff's tags as categories and a note with where the lead came from."""
     cards = []
     for lead in leads:
-        person = lead.user
-        card = vobject.vCard()
-        card.add("version").value = "3.0"
-        card.add("fn").value = person.display_name
-        card.add("n").value = vobject.vcard.Name(given=person.display_name)
-        email = card.add("email")
-        email.value = person.email
-        email.type_param = "INTERNET"
-        if person.profile.company:
-            card.add("org").value = [person.profile.company]
-        if person.profile.job_title:
-            card.add("title").value = person.profile.job_title
-        if lead.tags:
-            card.add("categories").value = list(lead.tags)
         note = [
             gettext(
                 "%(source)s at %(event)s, %(date)s (UTC).",
@@ -604,8 +590,9 @@ def leads_vcard(leads: Sequence[Lead], sponsor: Sponsor) -> bytes:
             note.append(gettext("Rating: %(rating)s", rating=_label(RATING_LABELS, lead.rating)))
         if lead.notes:
             note.append(lead.notes)
-        card.add("note").value = "\n".join(note)
-        cards.append(card.serialize())
+        cards.append(
+            person_vcard(lead.user, email=lead.user.email, tags=lead.tags, note="\n".join(note))
+        )
     return "".join(cards).encode("utf-8")
 
 

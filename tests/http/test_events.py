@@ -36,7 +36,6 @@ def new_event_data(**changes) -> dict:
         "country": "Portugal",
         "visibility": "public",
         "registration_open": "y",
-        "networking_after_event": "y",
         "suggested_lists": "y",
     }
     data.update(changes)

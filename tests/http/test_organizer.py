@@ -45,7 +45,6 @@ def edit_data(event: Event, **changes) -> dict:
         "country": event.country,
         "visibility": event.visibility.value,
         "registration_open": "y",
-        "networking_after_event": "y",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

@@ -397,7 +397,6 @@ def test_organizer_sets_the_question_and_blank_means_built_in(client, login, eve
         "timezone": event.timezone,
         "visibility": event.visibility.value,
         "registration_open": "y",
-        "networking_after_event": "y",
         "sponsor_consent_question": "  Exhibitors who scan me may email me.  ",
     }
     assert client.post(f"/e/{event.slug}/manage/edit", data=form).status_code == 302

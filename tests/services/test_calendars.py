@@ -547,7 +547,7 @@ def test_feed_lists_every_event_taken_part_in_from_a_month_ago(event, attendee, 
     tokyo = factories.event(name="Tokyo Days", timezone="Asia/Tokyo", starts_on=event.starts_on)
     gone = factories.event(name="Left", starts_on=event.starts_on)
     old = factories.event(
-        name="Long ago", starts_on=date.today() - timedelta(days=60), networking_after_event=True
+        name="Long ago", starts_on=date.today() - timedelta(days=60)
     )
     for other in (tokyo, gone, old):
         factories.participant(other, person=attendee)

@@ -32,7 +32,7 @@ def fields(**overrides) -> dict:
         "visibility": "public",
         "registration_open": True,
         "approval_required": False,
-        "networking_after_event": True,
+        "network_open_days": None,
     }
     values.update(overrides)
     return values

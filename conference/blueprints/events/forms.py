@@ -25,9 +25,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from conference.enums import EventVisibility
+from conference.enums import EventVisibility, NetworkClosing
 from conference.services.contacts import CONTACT_QUESTION
 from conference.services.events import (
+    NETWORK_OPEN_DAYS_MAX,
     EVENT_FIELDS,
     REPORT_MIN_CELL_DEFAULT,
     REPORT_MIN_CELL_RANGE,
@@ -124,10 +125,43 @@ class EventForm(FlaskForm):
         _l("Organizers approve each registration"),
         description=_l("New registrations wait as pending until an organizer approves them."),
     )
-    networking_after_event = BooleanField(
-        _l("Networking stays open after the event"),
-        default=True,
-        description=_l("Participants keep the directory and messages after the last day."),
+    network_open_days = IntegerField(
+        _l("Days the network stays open after the event"),
+        validators=[Optional(), NumberRange(min=0, max=NETWORK_OPEN_DAYS_MAX)],
+        description=_l(
+            "Participants keep their profiles, the directory, messaging with the people they "
+            "talked to, the materials and their agenda; nothing new can be booked. Leave it "
+            "empty to keep the network open for good; 0 closes it when the event ends."
+        ),
+        render_kw={"min": 0, "max": NETWORK_OPEN_DAYS_MAX, "placeholder": _l("for good")},
+    )
+    network_directory_read_only = BooleanField(
+        _l("After the event, the directory is read-only"),
+        description=_l(
+            "People can still look each other up, but contact only those they already talked "
+            "to or connected with."
+        ),
+    )
+    network_closing = SelectField(
+        _l("When the network closes"),
+        choices=[
+            SelectChoice(
+                NetworkClosing.read_only.value,
+                _l("Keep the program, materials, agendas and directory to look at"),
+            ),
+            SelectChoice(
+                NetworkClosing.hidden.value,
+                _l("Take everything away except contacts and their conversations"),
+            ),
+        ],
+        default=NetworkClosing.read_only.value,
+        description=_l("Participants are told by email a week before it closes."),
+    )
+    remove_messages_of_deleted = BooleanField(
+        _l("Remove the messages of people who delete their account"),
+        description=_l(
+            "Otherwise they stay in the other person's history, as from a deleted participant."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
