@@ -56,7 +56,5 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[NotificationKind] = mapped_column(
-        enum_column(NotificationKind), primary_key=True
-    )
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind), primary_key=True)
     delivery: Mapped[NotificationDelivery] = mapped_column(enum_column(NotificationDelivery))

@@ -546,9 +546,7 @@ def test_stopped_feed_and_suspended_account_open_nothing(attendee, speaker):
 def test_feed_lists_every_event_taken_part_in_from_a_month_ago(event, attendee, speaker):
     tokyo = factories.event(name="Tokyo Days", timezone="Asia/Tokyo", starts_on=event.starts_on)
     gone = factories.event(name="Left", starts_on=event.starts_on)
-    old = factories.event(
-        name="Long ago", starts_on=date.today() - timedelta(days=60)
-    )
+    old = factories.event(name="Long ago", starts_on=date.today() - timedelta(days=60))
     for other in (tokyo, gone, old):
         factories.participant(other, person=attendee)
     berlin_talk = program.session(event, "Berlin talk", "09:00", "10:00", day=1)

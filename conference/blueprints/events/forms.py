@@ -28,8 +28,8 @@ from wtforms.validators import (
 from conference.enums import EventVisibility, NetworkClosing
 from conference.services.contacts import CONTACT_QUESTION
 from conference.services.events import (
-    NETWORK_OPEN_DAYS_MAX,
     EVENT_FIELDS,
+    NETWORK_OPEN_DAYS_MAX,
     REPORT_MIN_CELL_DEFAULT,
     REPORT_MIN_CELL_RANGE,
     SLUG_MAX,
