@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale
 from PIL import Image, ImageDraw, ImageFont
 
@@ -87,6 +87,8 @@ from conference.services.search import apply_search_keys
 DEMO_SLUG = "northwind-2026"
 TOKYO_SLUG = "sakura-devdays-2026"
 DEMO_PASSWORD = "demo-password"
+#: The past event of ``conference.demo_network``, whose network is still open.
+SPRING_SLUG = "northwind-spring-2026"
 CHUNK_SIZE = 5000
 
 
@@ -128,7 +130,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "attendee@demo.test",
         "Alex Morgan",
-        "attendee of both events",
+        "attendee of both events and of the spring meetup (over)",
         "Contoso Health",
         "Senior Product Manager",
         "Making patient data useful for clinicians",
@@ -747,6 +749,15 @@ def _demo_accounts(password_hash: str) -> dict[str, User]:
 
 
 def seed_demo(participants: int = 400) -> bool:
+    """Create the demo data (``_seed_demo``) in a request context on ``BASE_URL``, as jobs
+    have, so the services it calls can make their links from the command line too."""
+    if has_request_context():
+        return _seed_demo(participants)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return _seed_demo(participants)
+
+
+def _seed_demo(participants: int = 400) -> bool:
     """Create the demo events, people and programs unless they exist; True if it wrote
     anything (a database from before the program gets only the programs).
 
@@ -754,10 +765,12 @@ def seed_demo(participants: int = 400) -> bool:
     accounts with their roles, ``participants`` people in Berlin and about a
     third as many in Tokyo (some of them the same people), each event's
     program (``seed_demo_programs``), Berlin's meetings, sponsors
-    (``seed_demo_sponsors``), badges, and the activity its reports count
-    (``seed_demo_reports``). Flushes.
+    (``seed_demo_sponsors``), badges, the activity its reports count
+    (``seed_demo_reports``), and a past event with the demo attendee's contacts from it
+    (``seed_demo_network``). Flushes.
     """
-    from conference.demo_reports import seed_demo_reports  # they import this module
+    from conference.demo_network import seed_demo_network  # they import this module
+    from conference.demo_reports import seed_demo_reports
     from conference.demo_sponsors import seed_demo_sponsors
 
     if db.session.scalar(sa.select(Event.id).where(Event.slug == DEMO_SLUG)) is not None:
@@ -768,6 +781,7 @@ def seed_demo(participants: int = 400) -> bool:
                 seed_demo_sponsors(),
                 seed_demo_badges(),
                 seed_demo_reports(),
+                seed_demo_network(),
             ]
         )
     rng = random.Random(2026)
@@ -866,6 +880,7 @@ def seed_demo(participants: int = 400) -> bool:
     seed_demo_sponsors()
     seed_demo_badges()
     seed_demo_reports()
+    seed_demo_network()
     return True
 
 
@@ -1728,7 +1743,7 @@ def print_demo_accounts() -> None:
     width = max(len(account.email) for account in DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<{width}} {account.what}")
-    click.echo(f"Events: /e/{DEMO_SLUG}/  /e/{TOKYO_SLUG}/")
+    click.echo(f"Events: /e/{DEMO_SLUG}/  /e/{TOKYO_SLUG}/  /e/{SPRING_SLUG}/ (over)")
 
 
 # --- bench data -----------------------------------------------------------------------

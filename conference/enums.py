@@ -311,6 +311,9 @@ class NotificationKind(StrEnum):
     announcement = "announcement"
     #: The event's network: it ended, it closes soon, it closed.
     network = "network"
+    #: The person's own account: a data export is ready, a deletion was asked for.
+    #: Transactional: always mailed, not a delivery choice.
+    account = "account"
 
 
 class NotificationDelivery(StrEnum):

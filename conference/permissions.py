@@ -278,6 +278,8 @@ def _profile_view(user, target: tuple[Event, User]) -> bool:
         return False
     if _signed_in(user) and user.id == person.id:
         return True
+    if person.is_deleted:
+        return False
     theirs = standing(person, event)
     if not theirs.is_participant:
         return False
@@ -295,10 +297,12 @@ def _profile_edit(user, person: User) -> bool:
 
 @rule("registration.cancel")
 def _registration_cancel(user, registration: Registration) -> bool:
+    """While the event runs; afterwards the registration is part of its history."""
     return (
         _signed_in(user)
         and registration.user_id == user.id
         and registration.status in (RegistrationStatus.pending, RegistrationStatus.approved)
+        and network_phase(registration.event) == NetworkPhase.live
     )
 
 
@@ -307,11 +311,12 @@ def _registration_cancel(user, registration: Registration) -> bool:
 
 @rule("photo.view")
 def _photo_view(user, owner: User) -> bool:
-    """A photo is seen by its owner, and by whoever may see the owner's profile in at
-    least one event they share (platform admins: in any event the owner takes part in)."""
+    """A photo is seen by its owner, their contacts, and whoever may see the owner's
+    profile in at least one event they share (platform admins: in any event the owner
+    takes part in)."""
     if not _signed_in(user) or owner is None:
         return False
-    if user.id == owner.id:
+    if user.id == owner.id or are_contacts(user.id, owner.id):
         return True
 
     def events_of(person_id: int):
@@ -394,8 +399,11 @@ def _material_view(user, material: Material) -> bool:
 
 @rule("material.upload")
 def _material_upload(user, session: ProgramSession) -> bool:
-    """The session's speakers and the event's organizers attach materials."""
-    return standing(user, session.event).is_organizer or _is_speaker_of(user, session)
+    """The session's speakers (until the network closes) and the event's organizers
+    attach materials."""
+    if standing(user, session.event).is_organizer:
+        return True
+    return _is_speaker_of(user, session) and network_phase(session.event) != NetworkPhase.closed
 
 
 @rule("material.delete")
@@ -403,7 +411,11 @@ def _material_delete(user, material: Material) -> bool:
     session = material.session
     if standing(user, session.event).is_organizer:
         return True
-    return _is_speaker_of(user, session) and material.uploaded_by_id == user.id
+    return (
+        _is_speaker_of(user, session)
+        and material.uploaded_by_id == user.id
+        and network_phase(session.event) != NetworkPhase.closed
+    )
 
 
 @rule("material.publish")
@@ -443,49 +455,48 @@ def _messages_use(user, _obj) -> bool:
     return _signed_in(user)
 
 
-@rule("conversation.start")
-def _conversation_start(user, target: tuple[Event, User]) -> bool:
-    """Start talking to ``person`` from ``event``: both take part and nothing forbids it.
-
-    The person's own setting decides: ``participants`` lets any fellow
-    participant write, ``contacts`` only people who already share a
-    conversation with them, ``nobody`` no one new. After the event, only
-    while new contacts may be made (``networking_open``), or with someone one
-    already talks to or has among one's contacts (until the network closes).
-    """
-    event, person = target
-    if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
-        return False
-    if not can(user, "profile.view", (event, person)):
-        return False
-    if not standing(person, event).is_participant:
-        return False
-    if blocked_between(user.id, person.id) or messaging_suspended(user, event.id):
-        return False
-    if not networking_open(event):
-        if network_phase(event) == NetworkPhase.closed and not are_contacts(user.id, person.id):
-            return False
-        low, high = sorted((user.id, person.id))
-        talked = db.session.scalar(
+def _talked(a_id: int, b_id: int) -> bool:
+    """The two already share a conversation."""
+    low, high = sorted((a_id, b_id))
+    return (
+        db.session.scalar(
             sa.select(Conversation.id).where(
                 Conversation.user_low_id == low, Conversation.user_high_id == high
             )
         )
-        return talked is not None or are_contacts(user.id, person.id)
+        is not None
+    )
+
+
+@rule("conversation.start")
+def _conversation_start(user, target: tuple[Event, User]) -> bool:
+    """Start talking to ``person`` from ``event``: nothing forbids it, and either they are
+    contacts or both take part and the person's setting allows it.
+
+    Contacts may always write to each other, whatever became of the event's network,
+    unless the person lets nobody new write. Otherwise the person's setting decides:
+    ``participants`` lets any fellow participant write, ``contacts`` only contacts and
+    people who already share a conversation with them, ``nobody`` no one new. After the
+    event, only while new contacts may be made (``networking_open``), or with someone
+    one already talks to (until the network closes).
+    """
+    event, person = target
+    if not _signed_in(user) or person is None or user.id == person.id or not person.is_active:
+        return False
+    if blocked_between(user.id, person.id) or messaging_suspended(user, event.id):
+        return False
     policy = person.profile.message_policy if person.profile else MessagePolicy.participants
+    if are_contacts(user.id, person.id):
+        return policy != MessagePolicy.nobody or _talked(user.id, person.id)
+    if not can(user, "profile.view", (event, person)):
+        return False
+    if not standing(person, event).is_participant:
+        return False
+    if not networking_open(event):
+        return network_phase(event) != NetworkPhase.closed and _talked(user.id, person.id)
     if policy == MessagePolicy.participants:
         return True
-    if policy == MessagePolicy.contacts:
-        low, high = sorted((user.id, person.id))
-        return (
-            db.session.scalar(
-                sa.select(Conversation.id).where(
-                    Conversation.user_low_id == low, Conversation.user_high_id == high
-                )
-            )
-            is not None
-        )
-    return False
+    return policy == MessagePolicy.contacts and _talked(user.id, person.id)
 
 
 @rule("conversation.view")
@@ -601,11 +612,13 @@ def _meeting_change(user, meeting: Meeting) -> bool:
 
 @rule("meeting.cancel")
 def _meeting_cancel(user, meeting: Meeting) -> bool:
-    """Cancelling stays possible after a block (one still frees one's calendar)."""
+    """Cancelling stays possible after a block (one still frees one's calendar), until
+    the event is over (then meetings are history)."""
     return (
         _signed_in(user)
         and meeting.involves(user.id)
         and meeting.status in (MeetingStatus.pending, MeetingStatus.accepted)
+        and network_phase(meeting.event) == NetworkPhase.live
     )
 
 
@@ -802,6 +815,7 @@ def _lead_share(user, sponsor: Sponsor) -> bool:
         and can(user, "booth.view", sponsor)
         and not _staff_of(user, sponsor)
         and standing(user, sponsor.event).status == RegistrationStatus.approved
+        and network_phase(sponsor.event) != NetworkPhase.closed
     )
 
 
@@ -886,9 +900,14 @@ def _suggestions_view(user, event: Event) -> bool:
 
 @rule("suggestion.feedback")
 def _suggestion_feedback(user, target: tuple[Event, User]) -> bool:
-    """Dismiss a suggested person, or ask for more like them."""
+    """Dismiss a suggested person, or ask for more like them: only someone whose profile
+    one may see (the answer would otherwise tell hidden people's names)."""
     event, person = target
-    return person is not None and can(user, "suggestions.view", event)
+    return (
+        person is not None
+        and can(user, "suggestions.view", event)
+        and can(user, "profile.view", (event, person))
+    )
 
 
 # --- contacts ---------------------------------------------------------------------------
@@ -932,6 +951,7 @@ def _contact_request_answer(user, request: ContactRequest) -> bool:
         _signed_in(user)
         and request.recipient_id == user.id
         and request.status == ContactRequestStatus.pending
+        and request.requester.is_active
         and not blocked_between(request.requester_id, user.id)
     )
 

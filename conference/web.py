@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from conference import models
 from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from conference.models.types import render_migration_item
-from conference.permissions import can
+from conference.permissions import can, network_phase
 from conference.services import program_search
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -127,15 +127,24 @@ def _init_login(app: Flask) -> None:
         if not user_id.isdigit() or not nonce:
             return None
         user = db.session.get(models.User, int(user_id))
-        if user is None or user.session_nonce != nonce or user.is_suspended:
+        if user is None or user.session_nonce != nonce or not user.is_active:
             return None
         return user
 
 
 def _init_templates(app: Flask) -> None:
     from conference import formatting
+    from conference.services import network
 
-    app.jinja_env.globals.update(can=can, my_registration=_my_registration, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        can=can,
+        my_registration=_my_registration,
+        get_locale=get_locale,
+        # Where an event's network stands today (live, after, closed), and the banner
+        # about it for the signed-in person (``templates/events/_network_banner.html``).
+        network_phase=network_phase,
+        network_notice=lambda event: network.notice_for(event, current_user),
+    )
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

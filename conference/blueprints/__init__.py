@@ -13,9 +13,12 @@ def register_blueprints(app: Flask) -> None:
         badges,
         calendars,
         checkin,
+        contacts,
         events,
+        matchmaking,
         meetings,
         messages,
+        notifications,
         organizer,
         profiles,
         program,
@@ -32,10 +35,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(subscriptions.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(sponsors.bp)
+    app.register_blueprint(matchmaking.bp)
+    app.register_blueprint(contacts.bp)
     api.init_app(app)

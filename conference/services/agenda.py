@@ -43,7 +43,7 @@ from conference.models import (
     session_topics,
 )
 from conference.models.types import utcnow
-from conference.services import ServiceError, activity
+from conference.services import ServiceError, activity, matchmaking
 from conference.services.program import event_days, local_day_bounds, utc_to_local
 
 #: Views of the same session by the same person within this time count once.
@@ -400,7 +400,8 @@ def toggle_bookmark(user: User, session: ProgramSession, on: bool) -> BookmarkSt
     Only published sessions can be added.
 
     Side effects: writes or deletes the bookmark and records a ``bookmark`` /
-    ``unbookmark`` activity in the same transaction. Flushes.
+    ``unbookmark`` activity in the same transaction; on a change, marks the suggestion
+    lists depending on the person's bookmarks stale. Flushes.
     """
     changed = False
     if on:
@@ -428,6 +429,8 @@ def toggle_bookmark(user: User, session: ProgramSession, on: bool) -> BookmarkSt
             activity.record(user, session.event, ActivityKind.unbookmark, session=session)
             changed = True
     db.session.flush()
+    if changed:
+        matchmaking.mark_stale(session.event_id, user.id)  # matchmaking: bookmarks in common
     return BookmarkState(bookmarked=on, count=bookmark_count(session), changed=changed)
 
 

@@ -47,7 +47,7 @@ from conference.models import (
     Sponsor,
     SponsorPackage,
 )
-from conference.services import leads
+from conference.services import leads, matchmaking
 from conference.services import reports as topic_reports
 from conference.services.program import event_days, event_zone
 from conference.services.registrations import ACTIVE, status_label
@@ -540,6 +540,35 @@ def sponsor_leads(event: Event) -> Table:
     )
 
 
+# --- who to meet --------------------------------------------------------------------------------
+
+
+def suggestions(event: Event) -> Table:
+    """How the "people to meet" suggestions worked out (``matchmaking.conversion_counts``):
+    counts only, never who was suggested to whom."""
+    counts = matchmaking.conversion_counts(event)
+    labels = {
+        "people": _("People shown suggestions"),
+        "shown": _("Suggestions shown"),
+        "pairs": _("Pairs suggested (either way)"),
+        "conversations": _("Pairs followed by a conversation in this event"),
+        "meetings": _("Pairs followed by a meeting"),
+        "contacts": _("Pairs followed by becoming contacts"),
+    }
+    return Table(
+        key="suggestions",
+        title=_("People to meet"),
+        rows_label=_("Suggestions"),
+        columns=(Column("count", _("Count")),),
+        rows=tuple(Row(label, (counts[key],)) for key, label in labels.items()),
+        note=_(
+            "A pair of people suggested to each other (either way) counts once, as followed "
+            "when they started a conversation or a meeting in this event, or became "
+            "contacts, after either was first shown the other."
+        ),
+    )
+
+
 # --- all of them ------------------------------------------------------------------------------
 
 #: Every table of the overview, in page order, by key.
@@ -554,6 +583,7 @@ TABLES: dict[str, Callable[[Event], Table]] = {
     "engagement": engagement,
     "engagement_by_day": engagement_by_day,
     "sponsor_leads": sponsor_leads,
+    "suggestions": suggestions,
 }
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -32,6 +33,7 @@ from conference.enums import (
     ConsentRequestStatus,
     LeadFollowUp,
     LeadSource,
+    NotificationKind,
     RegistrationStatus,
     ScanOutcome,
 )
@@ -51,7 +53,7 @@ from conference.models import (
 )
 from conference.models.types import utcnow
 from conference.permissions import can, sponsor_membership
-from conference.services import ServiceError, activity
+from conference.services import ServiceError, activity, mail, notifications
 from conference.services import badges as badges_service
 
 #: The event's scan question when its organizers wrote none. It names everything a lead
@@ -256,6 +258,12 @@ def scan(scanner: User, sponsor: Sponsor, payload: str) -> LeadScan:
 
 
 def _ask(sponsor: Sponsor, person: User, scanner: User) -> None:
+    """Leave ``person`` a request from ``sponsor`` (or renew one they had accepted and
+    since withdrawn); a pending or ignored one stays as it is.
+
+    Side effects: writes the ``LeadConsentRequest``; a new or renewed one notifies the
+    person (kind ``lead_consent``; by email as they chose).
+    """
     existing = db.session.scalar(
         sa.select(LeadConsentRequest).where(
             LeadConsentRequest.sponsor_id == sponsor.id, LeadConsentRequest.user_id == person.id
@@ -267,6 +275,7 @@ def _ask(sponsor: Sponsor, person: User, scanner: User) -> None:
             existing.answered_at = None
             existing.requested_by_id = scanner.id
             existing.created_at = utcnow()
+            _notify_request(sponsor, person)
         return
     try:
         with db.session.begin_nested():
@@ -280,7 +289,25 @@ def _ask(sponsor: Sponsor, person: User, scanner: User) -> None:
                 )
             )
     except sa.exc.IntegrityError:
-        pass
+        return
+    _notify_request(sponsor, person)
+
+
+def _notify_request(sponsor: Sponsor, person: User) -> None:
+    """Tell ``person`` that ``sponsor`` asks for their details (answered under Privacy)."""
+    with mail.in_language(person.locale):
+        text = gettext(
+            "%(sponsor)s scanned your badge and asks for your contact details",
+            sponsor=sponsor.name,
+        )
+    notifications.notify(
+        person.id,
+        NotificationKind.lead_consent,
+        text,
+        url=url_for("profiles.privacy", _anchor="requests-heading", _external=False),
+        event_id=sponsor.event_id,
+        group_key=f"lead_consent:{sponsor.id}",
+    )
 
 
 def share_from_booth(person: User, sponsor: Sponsor, shown: str | None) -> Lead:

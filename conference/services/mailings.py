@@ -69,7 +69,13 @@ from itsdangerous import BadSignature, Signer
 from markupsafe import Markup, escape
 
 from conference import jobs
-from conference.enums import DeliveryStatus, MailingKind, MailingStatus, SessionFormat
+from conference.enums import (
+    DeliveryStatus,
+    MailingKind,
+    MailingStatus,
+    NotificationKind,
+    SessionFormat,
+)
 from conference.extensions import db
 from conference.models import (
     Event,
@@ -82,7 +88,7 @@ from conference.models import (
 )
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError, calendars, mail, segments
+from conference.services import ServiceError, calendars, mail, notifications, segments
 from conference.services.program import clock, utc_to_local
 from conference.services.text import render_markdown
 
@@ -205,11 +211,31 @@ def create_sponsor_mailing(actor: User, sponsor: Sponsor, subject: str, body: st
 def _queue(mailing: Mailing, recipients: sa.Select) -> Mailing:
     """Add the new ``mailing`` with one queued ``MailingRecipient`` per
     ``user_id``/``email`` row of ``recipients`` (one INSERT ... SELECT), and enqueue
-    ``deliver`` for after the commit. Returns the mailing."""
+    ``deliver`` for after the commit. Returns the mailing.
+
+    An announcement also becomes everyone's notification (``notifications.announce``,
+    one INSERT ... SELECT), and only those who want announcements by email at once
+    become recipients (in the same SQL): in-app only and daily digest leave the email
+    out."""
     db.session.add(mailing)
     db.session.flush()
     people = recipients.order_by(None).subquery()
     status_type = MailingRecipient.__table__.c.status.type
+    chosen = sa.true()
+    if mailing.kind == MailingKind.announcement:
+        sender = mailing.event.name
+        if mailing.sponsor_id is not None:
+            sender = db.session.scalar(
+                sa.select(Sponsor.name).where(Sponsor.id == mailing.sponsor_id)
+            )
+        notifications.announce(
+            sa.select(people.c.user_id),
+            event_id=mailing.event_id,
+            mailing_id=mailing.id,
+            subject=mailing.subject,
+            sender_name=sender,
+        )
+        chosen = notifications.wants_email_at_once(people.c.user_id, NotificationKind.announcement)
     db.session.execute(
         sa.insert(MailingRecipient).from_select(
             ["mailing_id", "user_id", "email", "status", "error", "attempts"],
@@ -220,7 +246,9 @@ def _queue(mailing: Mailing, recipients: sa.Select) -> Mailing:
                 sa.literal(DeliveryStatus.queued, type_=status_type),
                 sa.literal(""),
                 sa.literal(0),
-            ).order_by(people.c.user_id),
+            )
+            .where(chosen)
+            .order_by(people.c.user_id),
         )
     )
     jobs.enqueue_after_commit(deliver, mailing.id)

@@ -37,13 +37,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import format_date, gettext
 from sqlalchemy.orm import joinedload
 
-from conference.enums import ActivityKind, MeetingStatus
+from conference.enums import ActivityKind, MeetingStatus, NotificationKind
 from conference.extensions import db, socketio
 from conference.models import (
     Bookmark,
@@ -61,6 +62,7 @@ from conference.services import (
     aftercommit,
     calendars,
     mail,
+    notifications,
     sponsors,
 )
 from conference.services.meeting_settings import hours_of, places_of
@@ -729,6 +731,55 @@ def _close(actor: User, meeting: Meeting, note: str | None, status: MeetingStatu
     _notify(meeting, actor, str(status))
 
 
+def cancel_for_deletion(meeting: Meeting, person: User) -> None:
+    """``person`` is deleting their account: their pending or accepted ``meeting`` is
+    cancelled and the other person told without naming them.
+
+    No permission check: deleting the account decided it (``privacy.delete_account``
+    calls this). Locks like every change; a meeting no longer open once locked is left
+    alone.
+
+    Side effects: writes status cancelled, ``sequence`` + 1, clears the note, the
+    awaited person and ``changed_by``; the other person's notification has no actor (so
+    removing the notices the deleted person caused leaves it) and, as they chose, they
+    get the cancellation email with ``METHOD:CANCEL``; after commit emits
+    ``meeting_changed`` to them. Flushes.
+    """
+    _lock_meeting(meeting)
+    if meeting.status not in OPEN_STATES:
+        return
+    meeting.status = MeetingStatus.cancelled
+    meeting.awaiting_id = None
+    meeting.changed_by_id = None
+    meeting.note = ""
+    meeting.sequence += 1
+    db.session.flush()
+    other = db.session.get(User, meeting.other_id(person.id))
+    attachment = _invitation(meeting)
+    event = meeting.event
+    with mail.in_language(other.locale):
+        text = gettext("A participant who deleted their account cancelled your meeting")
+        email = False
+        if other.is_verified:
+            # The email's template names whoever cancelled: here, nobody in particular.
+            nobody = SimpleNamespace(
+                id=None, display_name=gettext("A participant who deleted their account")
+            )
+            email = functools.partial(
+                _email, meeting, other, nobody, nobody, "cancelled", text, attachment
+            )
+        notifications.notify(
+            other.id,
+            NotificationKind.meeting,
+            text,
+            url=url_for("meetings.detail", slug=event.slug, meeting_id=meeting.id, _external=False),
+            event_id=event.id,
+            group_key=f"meeting:{meeting.id}",
+            email=email,
+        )
+    emit_change(meeting, other, text)
+
+
 # --- notices ----------------------------------------------------------------------------------
 
 #: Email subject (and live notice) of each change, told to the person who did not make it;
@@ -791,9 +842,9 @@ def _email(
     kind: str,
     subject: str,
     attachment: mail.Attachment,
-) -> None:
-    """Queue the email of one change to ``recipient`` (who meets ``other``), rendered in
-    the current locale."""
+):
+    """The email of one change to ``recipient`` (who meets ``other``), rendered in the
+    current locale."""
     event = meeting.event
     place = db.session.get(MeetingPlace, meeting.place_id) if meeting.place_id else None
     text = render_template(
@@ -808,22 +859,35 @@ def _email(
         url=url_for("meetings.detail", slug=event.slug, meeting_id=meeting.id, _external=True),
         own_copy=recipient.id == actor.id,
     )
-    message = mail.build_message(recipient.email, subject, text, attachments=[attachment])
-    mail.send_after_commit(message)
+    return mail.build_message(recipient.email, subject, text, attachments=[attachment])
 
 
 def _notify(meeting: Meeting, actor: User, kind: str) -> None:
-    """Tell the other person (and on acceptance both) by email and live; tell the actor's
-    own sockets so their other tabs update."""
+    """Tell the other person in their notification centre, live, and by email as they
+    chose (the invitation with its calendar file; in a daily digest; or not at all); on
+    acceptance send the actor their own invitation; tell the actor's own sockets so their
+    other tabs update."""
     other = db.session.get(User, meeting.other_id(actor.id))
     attachment = _invitation(meeting)
+    event = meeting.event
     with mail.in_language(other.locale):
         text = _NOTICES[kind](actor.display_name)
+        email = False
         if other.is_verified:
-            _email(meeting, other, actor, actor, kind, text, attachment)
+            email = functools.partial(_email, meeting, other, actor, actor, kind, text, attachment)
+        notifications.notify(
+            other.id,
+            NotificationKind.meeting,
+            text,
+            url=url_for("meetings.detail", slug=event.slug, meeting_id=meeting.id, _external=False),
+            event_id=event.id,
+            actor_id=actor.id,
+            group_key=f"meeting:{meeting.id}",
+            email=email,
+        )
     emit_change(meeting, other, text)
     if kind == "accepted" and actor.is_verified:
         with mail.in_language(actor.locale):
             subject = _confirmed_subject(other.display_name)
-            _email(meeting, actor, other, actor, kind, subject, attachment)
+            mail.send_after_commit(_email(meeting, actor, other, actor, kind, subject, attachment))
     emit_change(meeting, actor, "")

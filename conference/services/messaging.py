@@ -42,21 +42,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from conference import jobs
+from conference.enums import NetworkClosing, NetworkPhase, NotificationKind, RegistrationStatus
 from conference.extensions import db, limiter, socketio
 from conference.models import (
     Block,
+    Contact,
     Conversation,
     ConversationMember,
     Event,
+    EventRole,
     Message,
     MessageReport,
     MessagingSuspension,
+    Notification,
+    Registration,
     SocketPresence,
     User,
 )
 from conference.models.types import utcnow
-from conference.permissions import blocked_between
-from conference.services import ServiceError, aftercommit, mail
+from conference.permissions import blocked_between, network_phase
+from conference.services import ServiceError, aftercommit, mail, notifications
 
 #: The longest message, in characters after surrounding whitespace is removed.
 BODY_MAX = 4000
@@ -251,9 +256,11 @@ def send_message(
     against the rate limit like first attempts).
 
     Side effects: writes the message, the conversation's ``last_message_at`` and the
-    sender's read marker (their own message marks the conversation read for them);
-    after commit emits ``message`` to both members and ``unread`` to the recipient
-    (and to the sender when their own count dropped).
+    sender's read marker (their own message marks the conversation read for them) and
+    the recipient's notification of the conversation (``notifications.notify_message``,
+    one statement); after commit emits ``message`` to both members, ``unread`` and
+    ``notification`` to the recipient (and ``unread`` to the sender when their own count
+    dropped).
     """
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= CLIENT_ID_MAX:
         raise ServiceError(
@@ -286,6 +293,7 @@ def send_message(
     _emit_after_commit("message", payload, actor.id)
     _emit_after_commit("message", payload, other_id)
     _emit_after_commit("unread", {"total": _unread_total(other_id)}, other_id)
+    notifications.notify_message(other_id, actor, conversation.id, conversation.event_id)
     if sender_had_unread:
         _emit_after_commit("unread", {"total": _unread_total(actor.id)}, actor.id)
     return message, True
@@ -334,7 +342,7 @@ def message_payload(message: Message) -> dict:
     """What sockets and the history endpoint send for one message.
 
     A hidden message keeps its place but not its text: ``body`` is empty and ``hidden``
-    is true.
+    is true. A deleted sender has no name (pages say "a deleted participant").
     """
     sender = db.session.get(User, message.sender_id) if message.sender_id else None
     hidden = message.hidden_at is not None
@@ -342,7 +350,7 @@ def message_payload(message: Message) -> dict:
         "id": message.id,
         "conversation_id": message.conversation_id,
         "sender_id": message.sender_id,
-        "sender_name": sender.display_name if sender else "",
+        "sender_name": sender.display_name if sender and not sender.is_deleted else "",
         "client_id": message.client_id,
         "body": "" if hidden else message.body,
         "created_at": message.created_at.astimezone(UTC).isoformat(),
@@ -413,8 +421,9 @@ def mark_read(actor: User, conversation: Conversation, message_id: int) -> int:
     The caller checks ``conversation.view``. The marker only moves forward, so an old
     receipt arriving late changes nothing.
 
-    Side effects: writes the read marker; when it moved, after commit emits ``read`` to
-    the other member (unless either blocked the other) and ``unread`` to ``actor``.
+    Side effects: writes the read marker; when it moved, marks the conversation's
+    notification read if nothing newer waits, and after commit emits ``read`` to the
+    other member (unless either blocked the other) and ``unread`` to ``actor``.
     """
     exists = db.session.scalar(
         sa.select(Message.id).where(
@@ -431,6 +440,7 @@ def mark_read(actor: User, conversation: Conversation, message_id: int) -> int:
             receipt = {"conversation_id": conversation.id, "user_id": actor.id}
             _emit_after_commit("read", {**receipt, "message_id": message_id}, other_id)
         _emit_after_commit("unread", {"total": total}, actor.id)
+        notifications.conversation_read(actor.id, conversation.id, message_id)
     return total
 
 
@@ -448,7 +458,12 @@ class ConversationSummary:
 
 
 def conversations_of(user: User) -> list[ConversationSummary]:
-    """``user``'s conversations, the most recently active first, in a fixed few queries."""
+    """``user``'s conversations, the most recently active first, in a fixed few queries.
+
+    Conversations ``user`` may no longer view are left out: those of an event whose
+    network closed with ``hidden``, with someone who is neither a contact nor in another
+    open network of theirs (``conversation.view``, decided here for all at once).
+    """
     conversations = list(
         db.session.scalars(
             sa.select(Conversation)
@@ -461,6 +476,56 @@ def conversations_of(user: User) -> list[ConversationSummary]:
             )
         )
     )
+    event_ids = {c.event_id for c in conversations if c.event_id is not None}
+    if event_ids:
+        closed = {
+            event.id
+            for event in db.session.scalars(
+                sa.select(Event).where(
+                    Event.id.in_(event_ids), Event.network_closing == NetworkClosing.hidden
+                )
+            )
+            if network_phase(event) == NetworkPhase.closed
+        }
+        at_risk = {c.other_id(user.id) for c in conversations if c.event_id in closed}
+        if at_risk:
+            kept = set(
+                db.session.scalars(
+                    sa.select(Contact.person_id).where(
+                        Contact.owner_id == user.id, Contact.person_id.in_(at_risk)
+                    )
+                )
+            )
+            mine = sa.union(
+                sa.select(Registration.event_id).where(
+                    Registration.user_id == user.id,
+                    Registration.status == RegistrationStatus.approved,
+                ),
+                sa.select(EventRole.event_id).where(EventRole.user_id == user.id),
+            )
+            open_ids = [
+                event.id
+                for event in db.session.scalars(sa.select(Event).where(Event.id.in_(mine)))
+                if network_phase(event) != NetworkPhase.closed
+            ]
+            if open_ids:
+                kept |= set(
+                    db.session.scalars(
+                        sa.union(
+                            sa.select(Registration.user_id).where(
+                                Registration.event_id.in_(open_ids),
+                                Registration.status == RegistrationStatus.approved,
+                                Registration.user_id.in_(at_risk),
+                            ),
+                            sa.select(EventRole.user_id).where(
+                                EventRole.event_id.in_(open_ids), EventRole.user_id.in_(at_risk)
+                            ),
+                        )
+                    )
+                )
+            conversations = [
+                c for c in conversations if c.event_id not in closed or c.other_id(user.id) in kept
+            ]
     if not conversations:
         return []
     ids = [c.id for c in conversations]
@@ -810,7 +875,8 @@ class _DigestLine:
 def _digest_candidates(cutoff: datetime) -> list[tuple[int, int]]:
     """(conversation, person) pairs with an unread, undigested, visible message from the
     other member written before ``cutoff``, where neither blocked the other and the
-    person can be mailed."""
+    person can be mailed and wants messages by email at once (their notification
+    choice)."""
     member = ConversationMember
     seen = sa.case(
         (member.last_read_message_id > member.digested_message_id, member.last_read_message_id),
@@ -838,6 +904,8 @@ def _digest_candidates(cutoff: datetime) -> list[tuple[int, int]]:
             Message.created_at <= cutoff,
             sa.not_(User.is_suspended),
             User.email_verified_at.is_not(None),
+            User.deleted_at.is_(None),
+            notifications.wants_email_at_once(member.user_id, NotificationKind.message),
             ~blocked,
         )
         .distinct()
@@ -882,12 +950,15 @@ def send_digests(now: datetime) -> int:
     """Email each person who has messages unread for longer than ``MESSAGE_DIGEST_DELAY``
     seconds, once, listing those conversations; return how many emails were sent.
 
-    Messages already mentioned in a digest, hidden ones and those between people where
-    either blocked the other are left out. The job consumer runs it every minute
-    (``digest_job``); ``flask send-message-digests`` runs it by hand.
+    This is the "email at once" delivery of messages (``notifications``): people who
+    chose in-app only or the daily digest for messages are left out. Messages already
+    mentioned in a digest, hidden ones and those between people where either blocked
+    the other are left out too. The job consumer runs it every minute (``digest_job``);
+    ``flask send-message-digests`` runs it by hand.
 
-    Side effects: writes ``digested_message_id`` of the conversations mentioned; after
-    commit sends one email per person (rendered in their language).
+    Side effects: writes ``digested_message_id`` of the conversations mentioned and
+    ``emailed_at`` of their notifications; after commit sends one email per person
+    (rendered in their language, with a one-click unsubscribe from message emails).
     """
     cutoff = now - timedelta(seconds=current_app.config["MESSAGE_DIGEST_DELAY"])
     by_person: dict[int, list[_DigestLine]] = defaultdict(list)
@@ -915,8 +986,23 @@ def send_digests(now: datetime) -> int:
                 items=items,
                 inbox_url=url_for("messages.inbox", _external=True),
             )
-            message = mail.build_message(recipient.email, str(_DIGEST_SUBJECT), text)
+            message = mail.build_message(
+                recipient.email,
+                str(_DIGEST_SUBJECT),
+                text,
+                headers=notifications.unsubscribe_headers(user_id, NotificationKind.message),
+            )
         mail.send_after_commit(message)
+        db.session.execute(
+            sa.update(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.group_key.in_(
+                    [f"conversation:{line.conversation_id}" for line in lines]
+                ),
+            )
+            .values(emailed_at=now)
+        )
     db.session.flush()
     return len(by_person)
 

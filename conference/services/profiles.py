@@ -30,7 +30,7 @@ from conference.enums import MessagePolicy
 from conference.extensions import db
 from conference.models import Event, Registration, User
 from conference.models.people import Profile
-from conference.services import ServiceError, images
+from conference.services import ServiceError, images, matchmaking
 from conference.services.aftercommit import on_commit, on_rollback
 from conference.services.search import refresh_search_keys
 
@@ -68,6 +68,8 @@ class ProfileChanges:
     can_offer: str = ""
     directory_visible: bool = True
     message_policy: MessagePolicy = MessagePolicy.participants
+    contact_after_meeting: bool = False
+    contact_on_badge_scan: bool = False
     #: The uploaded file's bytes, if one was sent.
     photo: bytes | None = None
     remove_photo: bool = False
@@ -164,7 +166,8 @@ def update_profile(person: User, changes: ProfileChanges) -> Profile:
     Side effects: writes the user's name and profile; rewrites the directory
     search keys of the person's registrations; with a new photo, writes
     ``UPLOAD_FOLDER/photos/<random>.jpg`` (removed again on rollback); a
-    replaced or removed photo file is deleted after the commit. Flushes.
+    replaced or removed photo file is deleted after the commit; marks the suggestion
+    lists depending on the person stale. Flushes.
     """
     display_name = " ".join((changes.display_name or "").split())
     if not display_name:
@@ -200,9 +203,12 @@ def update_profile(person: User, changes: ProfileChanges) -> Profile:
     profile.can_offer = changes.can_offer.strip()
     profile.directory_visible = bool(changes.directory_visible)
     profile.message_policy = policy
+    profile.contact_after_meeting = bool(changes.contact_after_meeting)
+    profile.contact_on_badge_scan = bool(changes.contact_on_badge_scan)
     db.session.flush()
     if (person.display_name, profile.company, profile.job_title) != searchable_before:
         refresh_search_keys(person)
+    matchmaking.mark_stale_for_user(person.id)  # matchmaking: reasons use the profile
     return profile
 
 

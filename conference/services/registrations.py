@@ -45,7 +45,7 @@ from conference.models import (
 )
 from conference.models.types import search_key, utcnow
 from conference.permissions import forget_standing
-from conference.services import ServiceError, mail, webhooks
+from conference.services import ServiceError, mail, matchmaking, webhooks
 from conference.services.search import apply_search_keys, refresh_search_keys
 from conference.services.spreadsheets import spreadsheet_csv
 
@@ -161,6 +161,25 @@ def _apply_choices(registration: Registration, chosen: Choices) -> None:
     registration.region = chosen.region
     registration.job_role = chosen.job_role
     registration.interests = chosen.interests
+
+
+#: The vocabularies "I want to meet" chooses from (recommendations favour these terms).
+MEET_WISH_KINDS = (TaxonomyKind.industry, TaxonomyKind.region, TaxonomyKind.job_role)
+
+
+def _apply_meet_wishes(registration: Registration, event: Event, term_ids: Iterable[int]) -> None:
+    """Set the industries, regions and job roles the person wants to meet, refusing ids
+    that are not one of those terms of ``event``."""
+    terms = {term.id: term for term in event.terms if term.kind in MEET_WISH_KINDS}
+    wishes = []
+    for term_id in dict.fromkeys(term_ids):
+        term = terms.get(term_id)
+        if term is None:
+            raise ServiceError(
+                "invalid_choice", gettext("Choose whom to meet from the list."), "meet_industries"
+            )
+        wishes.append(term)
+    registration.meet_wishes = wishes
 
 
 # --- tickets and codes ---------------------------------------------------------
@@ -312,6 +331,7 @@ def register(
     company: str | None,
     job_title: str | None,
     code: str | None = None,
+    meet_wish_ids: Iterable[int] | None = None,
 ) -> Registration:
     """Register ``user`` for ``event``: approved at once, or pending when the event
     requires approval or the organizers declined this person's earlier registration
@@ -370,6 +390,8 @@ def register(
     registration.created_at = now
     registration.invitation_code_id = invitation.id if invitation else None
     _apply_choices(registration, chosen)
+    if meet_wish_ids is not None:
+        _apply_meet_wishes(registration, event, meet_wish_ids)
     apply_search_keys(registration, user)
     db.session.flush()
     forget_standing()
@@ -397,11 +419,14 @@ def update_registration(
     interest_ids: Iterable[int],
     company: str | None,
     job_title: str | None,
+    meet_wish_ids: Iterable[int] | None = None,
 ) -> Registration:
     """Change one's own active registration (the status stays as it is).
 
-    Side effects: writes the registration's choices, the person's profile company and
-    job title and the search keys of all their registrations. No email.
+    Side effects: writes the registration's choices (and whom the person wants to meet,
+    when ``meet_wish_ids`` is given), the person's profile company and job title and
+    the search keys of all their registrations; marks the suggestion lists depending on
+    them stale. No email.
     """
     if registration.user_id != actor.id or not registration.is_active:
         raise ServiceError("not_editable", gettext("This registration cannot be changed."))
@@ -418,7 +443,10 @@ def update_registration(
         _claim_place(chosen.ticket_type, registration)
     _save_profile(actor, company, job_title)
     _apply_choices(registration, chosen)
+    if meet_wish_ids is not None:
+        _apply_meet_wishes(registration, registration.event, meet_wish_ids)
     db.session.flush()
+    matchmaking.mark_stale(registration.event_id, registration.user_id)  # matchmaking
     return registration
 
 
@@ -602,6 +630,7 @@ def update_by_organizer(
         _change_status(actor, registration, status, note)
     registration.organizer_note = note
     db.session.flush()
+    matchmaking.mark_stale(registration.event_id, registration.user_id)  # matchmaking
     return registration
 
 

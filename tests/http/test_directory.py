@@ -179,4 +179,4 @@ def test_directory_page_runs_a_fixed_number_of_queries(client, event, attendee, 
         client, URL + "?q=person&topic=" + str(factories.term(event, "topic", "AI").id)
     )
 
-    assert (few, many) == (11, 11)
+    assert (few, many) == (12, 12)

@@ -172,6 +172,16 @@ MATRIX |= {
     ),
     "organizer.webhooks": ("/e/{slug}/manage/integrations/webhooks", ORGANIZER_ONLY),
     "organizer.webhook_new": ("/e/{slug}/manage/integrations/webhooks/new", ORGANIZER_ONLY),
+    "contacts.mine": ("/me/contacts", SIGNED_IN),
+    "contacts.requests": ("/me/contacts/requests", SIGNED_IN),
+    "contacts.vcards": ("/me/contacts.vcf", SIGNED_IN),
+    "contacts.csv": ("/me/contacts.csv", SIGNED_IN),
+    "contacts.scan": ("/e/{slug}/connect/scan", _expect(PARTICIPANTS_ONLY, **PARTICIPANTS)),
+    "profiles.data_export": ("/me/data/export", SIGNED_IN),
+    "profiles.delete_account": ("/me/delete", SIGNED_IN),
+    "notifications.centre": ("/me/notifications", SIGNED_IN),
+    "notifications.settings": ("/me/notifications/settings", SIGNED_IN),
+    "matchmaking.suggestions": ("/e/{slug}/people/suggested", PARTICIPANTS_ONLY_PAGE),
 }
 
 ELSEWHERE = {
@@ -264,6 +274,25 @@ ELSEWHERE = {
     "organizer.webhook_test": "POST only (tests/http/test_webhooks.py)",
     "organizer.webhook_delete": "POST only (tests/http/test_webhooks.py)",
     "organizer.webhook_delivery_replay": "POST only (tests/http/test_webhooks.py)",
+    "contacts.ask": "needs another participant (tests/http/test_contacts.py)",
+    "contacts.vcard": "needs a contact (tests/http/test_contacts.py)",
+    "contacts.update": "POST only (tests/http/test_contacts.py)",
+    "contacts.remove": "POST only (tests/http/test_contacts.py)",
+    "contacts.accept": "POST only (tests/http/test_contacts.py)",
+    "contacts.decline": "POST only (tests/http/test_contacts.py)",
+    "contacts.withdraw": "POST only (tests/http/test_contacts.py)",
+    "contacts.scan_json": "POST only (tests/http/test_contacts.py)",
+    "contacts.message": "POST only (tests/http/test_contacts.py)",
+    "profiles.privacy_visibility": "POST only (tests/http/test_my_data.py)",
+    "profiles.download_export": "needs a built export (tests/http/test_my_data.py)",
+    "profiles.confirm_delete_account": "needs an emailed token (tests/http/test_my_data.py)",
+    "notifications.read": "POST only (tests/http/test_notifications.py)",
+    "notifications.open_one": "POST only (tests/http/test_notifications.py)",
+    "notifications.read_all": "POST only (tests/http/test_notifications.py)",
+    "notifications.announcement": "needs an announcement (tests/http/test_notifications.py)",
+    "notifications.unsubscribe": "needs an emailed token (tests/http/test_notifications.py)",
+    "notifications.unsubscribe_post": "needs an emailed token (tests/http/test_notifications.py)",
+    "matchmaking.feedback": "POST only (tests/http/test_matchmaking.py)",
 }
 
 

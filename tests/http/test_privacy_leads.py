@@ -62,7 +62,7 @@ def test_privacy_page_is_for_every_signed_in_person(as_identity, client, event, 
         assert "/login" in response.headers["Location"]
     else:
         assert response.status_code == 200
-        assert "Privacy and sponsors" in response.get_data(as_text=True)
+        assert "Privacy and my data" in response.get_data(as_text=True)
 
 
 def test_privacy_page_shows_only_my_own_events_and_holders(

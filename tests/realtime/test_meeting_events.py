@@ -9,26 +9,8 @@ import pytest
 from conference.extensions import db
 from conference.services import meetings as service
 from tests import program_helpers as program
-from tests.realtime.test_sockets import Socket, log_in
+from tests.realtime.test_sockets import log_in
 from tests.services.test_meetings import add_place, set_hours
-
-
-@pytest.fixture
-def open_socket(app):
-    opened: list[Socket] = []
-
-    def do(user) -> Socket:
-        http = app.test_client()
-        log_in(http, user)
-        socket = Socket(app, http)
-        socket.received()
-        opened.append(socket)
-        return socket
-
-    yield do
-    for socket in opened:
-        if socket.connected:
-            socket.close()
 
 
 @pytest.fixture
@@ -54,7 +36,13 @@ def test_a_request_reaches_the_invitee_live(
     )
 
     meeting = service.meetings_of(event, speaker)[0]
-    assert sam.received() == [
+    notice, *changes = sam.received()
+    assert notice[0] == "notification"
+    assert (notice[1]["kind"], notice[1]["url"]) == (
+        "meeting",
+        f"/e/northwind/meetings/{meeting.id}",
+    )
+    assert changes == [
         (
             "meeting_changed",
             {

@@ -188,7 +188,14 @@ def test_send_message_acknowledged_and_delivered_to_both(
     payload = service.message_payload(stored)
     assert ack == {"ok": True, "message": payload, "created": True}
     assert payload["body"] == "Coffee at 10?"
-    assert sam.received() == [("message", payload), ("unread", {"total": 1})]
+    *delivered, (name, notice) = sam.received()
+    assert delivered == [("message", payload), ("unread", {"total": 1})]
+    assert name == "notification"
+    assert (notice["kind"], notice["url"], notice["unread"]) == (
+        "message",
+        f"/messages/{conversation.id}",
+        1,
+    )
     assert anna.received() == [("message", payload)]
 
 
@@ -265,7 +272,7 @@ def test_emits_leave_only_after_commit(open_socket, conversation, attendee, spea
     service.send_message(attendee, conversation, client_id="kept", body="kept")
     assert sam.received() == []
     db.session.commit()
-    assert [name for name, _data in sam.received()] == ["message", "unread"]
+    assert [name for name, _data in sam.received()] == ["message", "unread", "notification"]
 
 
 # --- who may do what ----------------------------------------------------------------------
@@ -603,7 +610,10 @@ def test_mark_read_sends_receipt_and_new_total(open_socket, conversation, attend
             },
         )
     ]
-    assert anna.received() == [("unread", {"total": 0})]
+    (unread, read) = anna.received()
+    assert unread == ("unread", {"total": 0})
+    assert read[0] == "notifications_read"
+    assert (read[1]["all"], read[1]["unread"], len(read[1]["ids"])) == (False, 0, 1)
 
 
 def test_presence_event_answers_whether_the_other_is_online(

@@ -16,6 +16,27 @@ from conference.services.profiles import LIMITS
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp"]
 
 
+def directory_visible_field() -> BooleanField:
+    """The "show me in directories" question of the profile editor and the privacy page."""
+    return BooleanField(
+        _l("Show me in the participants' directories of my events"),
+        description=_l("When off, only organizers can see your profile."),
+    )
+
+
+def message_policy_field() -> SelectField:
+    """The "who may message me" question of the profile editor and the privacy page."""
+    return SelectField(
+        _l("Who may message me"),
+        choices=[
+            SelectChoice(MessagePolicy.participants.value, _l("Any participant of my events")),
+            SelectChoice(MessagePolicy.contacts.value, _l("Only my contacts")),
+            SelectChoice(MessagePolicy.nobody.value, _l("Nobody")),
+        ],
+        default=MessagePolicy.participants.value,
+    )
+
+
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Name"),
@@ -63,18 +84,21 @@ class ProfileForm(FlaskForm):
         render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"},
     )
     remove_photo = BooleanField(_l("Remove my photo"))
-    directory_visible = BooleanField(
-        _l("Show me in the participants' directories of my events"),
-        description=_l("When off, only organizers can see your profile."),
+    directory_visible = directory_visible_field()
+    message_policy = message_policy_field()
+    contact_after_meeting = BooleanField(
+        _l("Add the people I meet to my contacts"),
+        description=_l(
+            "After a 1:1 meeting that took place, you become contacts with the other person "
+            "if they chose this too."
+        ),
     )
-    message_policy = SelectField(
-        _l("Who may message me"),
-        choices=[
-            SelectChoice(MessagePolicy.participants.value, _l("Any participant of my events")),
-            SelectChoice(MessagePolicy.contacts.value, _l("Only my contacts")),
-            SelectChoice(MessagePolicy.nobody.value, _l("Nobody")),
-        ],
-        default=MessagePolicy.participants.value,
+    contact_on_badge_scan = BooleanField(
+        _l("Connect at once when someone scans my badge"),
+        description=_l(
+            "When off, a participant who scans your badge sends you a contact request to "
+            "accept or decline."
+        ),
     )
     save = SubmitField(_l("Save profile"))
     preview = SubmitField(_l("Preview bio"))

@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from conference.blueprints.common import form_errors_from
-from conference.blueprints.profiles import bp
+from conference.blueprints.profiles import bp, my_data
 from conference.blueprints.sponsors.common import workspace_nav
 from conference.enums import EventRoleKind, LeadSource, RegistrationStatus
 from conference.extensions import db
@@ -167,6 +167,7 @@ def _page(posted: EventPrivacyForm | None = None, posted_id: int | None = None, 
         share_text=service.share_text,
         answer_form=AnswerForm(formdata=None),
         withdraw_form=WithdrawForm(formdata=None),
+        **my_data.page_context(me),
     ), status
 
 

@@ -32,6 +32,7 @@ from conference.blueprints.common import (
     event_or_404,
     form_errors_from,
 )
+from conference.blueprints.contacts.forms import ButtonForm as ContactButtonForm
 from conference.blueprints.profiles import bp
 from conference.blueprints.profiles.forms import DirectoryFilterForm, ProfileForm
 from conference.enums import EventRoleKind, RegistrationStatus, TaxonomyKind
@@ -39,7 +40,7 @@ from conference.extensions import db
 from conference.formatting import markdown
 from conference.models import Event, User
 from conference.permissions import can, standing
-from conference.services import ServiceError, placements
+from conference.services import ServiceError, connections, placements
 from conference.services import profiles as profile_service
 from conference.services.directory import search_directory
 from conference.services.events import ROLE_LABELS, my_events, terms_of
@@ -83,6 +84,8 @@ def _initial_data(person: User) -> dict:
         "can_offer": profile.can_offer,
         "directory_visible": profile.directory_visible,
         "message_policy": profile.message_policy.value,
+        "contact_after_meeting": profile.contact_after_meeting,
+        "contact_on_badge_scan": profile.contact_on_badge_scan,
     }
 
 
@@ -103,6 +106,8 @@ def _changes_from(form: ProfileForm) -> profile_service.ProfileChanges:
         can_offer=form.can_offer.data or "",
         directory_visible=form.directory_visible.data,
         message_policy=form.message_policy.data,
+        contact_after_meeting=form.contact_after_meeting.data,
+        contact_on_badge_scan=form.contact_on_badge_scan.data,
         photo=photo,
         remove_photo=form.remove_photo.data,
     )
@@ -185,6 +190,8 @@ def person(slug: str, user_id: int):
         registration=profile_service.registration_in(event, person),
         role_labels=[ROLE_LABELS[role] for role in EventRoleKind if role in roles],
         is_me=current_user.id == person.id,
+        contact_state=connections.state_between(current_user, person, event),
+        contact_button=ContactButtonForm(formdata=None),
         sections=sections,
     )
 

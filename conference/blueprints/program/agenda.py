@@ -24,11 +24,11 @@ from conference.blueprints.auth.views import safe_next
 from conference.blueprints.common import authorize_participant, event_or_404
 from conference.blueprints.program import bp
 from conference.blueprints.program.forms import AgendaFilterForm, BookmarkForm, SearchForm
-from conference.enums import SessionFormat
+from conference.enums import NetworkPhase, SessionFormat
 from conference.extensions import db
 from conference.models import Event, ProgramSession
 from conference.models.types import utcnow
-from conference.permissions import can
+from conference.permissions import can, network_phase
 from conference.services import ServiceError, placements
 from conference.services.agenda import (
     agenda_day,
@@ -161,7 +161,8 @@ def agenda(slug: str):
         form=form,
         agenda=result,
         organizer=organizer,
-        can_bookmark=can(current_user, "event.participate", event),
+        can_bookmark=can(current_user, "event.participate", event)
+        and network_phase(event) != NetworkPhase.closed,
         today=utc_to_local(event, now).date(),
         day_url=lambda d: _agenda_url(event, day=d.isoformat()),
         active_filters=active,
@@ -304,5 +305,6 @@ def search(slug: str):
         speakers=list(speakers.values()),
         highlight=lambda text: highlight_words(text or "", words),
         snippet=lambda text: snippet(text or "", words),
-        can_bookmark=can(current_user, "event.participate", event),
+        can_bookmark=can(current_user, "event.participate", event)
+        and network_phase(event) != NetworkPhase.closed,
     )

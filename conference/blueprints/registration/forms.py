@@ -134,12 +134,29 @@ class RegistrationForm(_ChoicesForm):
     organizer_contact = BooleanField()
     #: That question as the page showed it, compared with the current one by the service.
     contact_question_shown = HiddenField()
+    # "I want to meet": industries, regions and job roles (recommendations favour them).
+    meet_industries = MultiCheckboxField(_l("Industries"), coerce=int, validate_choice=False)
+    meet_regions = MultiCheckboxField(_l("Regions"), coerce=int, validate_choice=False)
+    meet_roles = MultiCheckboxField(_l("Job roles"), coerce=int, validate_choice=False)
+
+    #: The "I want to meet" fields, with the vocabulary each offers.
+    MEET_FIELDS = (
+        ("meet_industries", TaxonomyKind.industry),
+        ("meet_regions", TaxonomyKind.region),
+        ("meet_roles", TaxonomyKind.job_role),
+    )
 
     @classmethod
     def for_event(cls, event: Event, *, ask_code: bool, **kwargs) -> RegistrationForm:
         """The form for ``event``; ``ask_code`` keeps the invitation code field."""
         form = cls(**kwargs)
         form.setup(event)
+        for name, kind in cls.MEET_FIELDS:
+            choices = _term_choices(event, kind)
+            if choices:
+                form[name].choices = choices
+            else:
+                delattr(form, name)
         form.scan_consent.label.text = leads.scan_consent_question(event)
         form.organizer_contact.label.text = contacts.contact_question(event)
         if not event.ticket_types:
@@ -156,7 +173,19 @@ class RegistrationForm(_ChoicesForm):
 
     def answers(self) -> dict:
         """The choices and the profile answers, as the service functions take them."""
-        return {**self.choices(), "company": self.company.data, "job_title": self.job_title.data}
+        return {
+            **self.choices(),
+            "company": self.company.data,
+            "job_title": self.job_title.data,
+            "meet_wish_ids": [
+                term_id for name, _kind in self.MEET_FIELDS for term_id in self.value(name) or []
+            ],
+        }
+
+    @property
+    def meet_fields(self) -> list:
+        """The "I want to meet" fields this event asks (those with choices)."""
+        return [self[name] for name, _kind in self.MEET_FIELDS if name in self]
 
     def privacy_choices(self, registration: Registration) -> dict:
         """The sponsor answers, as ``leads.set_privacy_choices`` takes them: an unticked

@@ -12,9 +12,11 @@ from flask_login import current_user, login_required
 from conference.blueprints.common import authorize, event_or_404, form_errors_from
 from conference.blueprints.registration import bp
 from conference.blueprints.registration.forms import CancelForm, RegistrationForm
+from conference.enums import NetworkPhase
 from conference.extensions import db
 from conference.models import Event, Registration
-from conference.services import ServiceError, contacts, leads
+from conference.permissions import network_phase
+from conference.services import ServiceError, contacts, leads, network
 from conference.services import registrations as service
 
 
@@ -29,6 +31,10 @@ def _initial(registration: Registration | None, code: str) -> dict:
             region=registration.region_id,
             job_role=registration.job_role_id,
             interests=[term.id for term in registration.interests],
+            # "I want to meet" (matchmaking): the terms split by the field offering them.
+            meet_industries=[t.id for t in registration.meet_wishes if t.kind == "industry"],
+            meet_regions=[t.id for t in registration.meet_wishes if t.kind == "region"],
+            meet_roles=[t.id for t in registration.meet_wishes if t.kind == "job_role"],
         )
         if registration.is_active:
             data.update(
@@ -75,7 +81,7 @@ def register(slug: str):
         return redirect(url_for("registration.detail", slug=event.slug))
     if not current_user.is_verified:
         return render_template("registration/verify_first.html", event=event), 403
-    if not event.registration_open:
+    if not event.registration_open or network_phase(event) != NetworkPhase.live:
         return render_template("registration/closed.html", event=event), 403
     authorize("event.register", event)
 
@@ -173,6 +179,9 @@ def cancel(slug: str):
 @bp.route("/me/events")
 @login_required
 def mine():
+    """Upcoming events, then past ones (most recent first) with what I did there and
+    where their network stands."""
+    authorize("account.use")
     items = service.my_events(current_user)
     upcoming = [item for item in items if not _is_past(item.event)]
     past = [item for item in reversed(items) if _is_past(item.event)]
@@ -180,6 +189,8 @@ def mine():
         "registration/mine.html",
         upcoming=upcoming,
         past=past,
+        summaries=network.past_summaries(current_user, [item.event.id for item in past]),
+        network_status={item.event.id: network.status_line(item.event) for item in past},
     )
 
 
@@ -189,4 +200,4 @@ def _local_date(moment: datetime | None, event: Event) -> date | None:
 
 
 def _is_past(event: Event) -> bool:
-    return event.ends_on < date.today()
+    return network_phase(event) != NetworkPhase.live
