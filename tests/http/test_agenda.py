@@ -16,6 +16,7 @@ from conference.models import Activity, Bookmark, Meeting
 from tests import factories
 from tests import program_helpers as program
 from tests.conftest import IDENTITIES
+from tests.queries import count_queries
 
 OUTSIDERS = ["anonymous", "outsider", "other_participant", "pending"]
 PARTICIPANTS = [name for name in IDENTITIES if name not in OUTSIDERS]
@@ -387,22 +388,6 @@ def test_nav_links_to_program_and_my_agenda(client, event, attendee, login):
         False,
     )
     assert "/e/northwind/program/mine" in participant_nav
-
-
-def count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_agenda_page_runs_the_same_queries_for_few_or_many_sessions(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from conference.extensions import db
 from conference.services.search import refresh_search_keys
 from tests import factories
 from tests.conftest import IDENTITIES
+from tests.queries import count_queries
 
 REFUSED = ["anonymous", "outsider", "other_participant", "pending"]
 ALLOWED = [name for name in IDENTITIES if name not in REFUSED]
@@ -144,23 +144,6 @@ def test_directory_never_lists_other_events_or_unapproved(client, event, other_e
         False,
         False,
     ]
-
-
-def count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    connection = db.engine
-    sa.event.listen(connection, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_directory_page_runs_a_fixed_number_of_queries(client, event, attendee, login):

@@ -13,6 +13,7 @@ from conference.extensions import db
 from conference.models import Conversation, SuggestionFeedback, SuggestionShown
 from conference.services import matchmaking
 from tests import factories
+from tests.queries import count_queries
 
 
 @pytest.fixture
@@ -189,22 +190,6 @@ def test_someone_who_hid_after_more_like_this_is_never_named(client, login, even
     assert again.status_code == 403
     assert "Sara Similar" in recomputed
     assert "Lena Liked" not in recomputed
-
-
-def count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def _cards(client, event) -> int:

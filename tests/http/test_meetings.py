@@ -17,6 +17,7 @@ from conference.services import meetings as service
 from tests import factories
 from tests import program_helpers as program
 from tests.conftest import IDENTITIES
+from tests.queries import count_queries
 from tests.services.test_meetings import add_place, bookmark, meeting_row, set_hours
 
 PARTICIPANTS_ONLY = "participants-only"
@@ -648,22 +649,6 @@ def test_request_page_names_the_zone_on_the_day_the_clocks_go_back(
         f"2:00{AM}\u20132:30{AM} CET",
         f"2:30{AM}\u20133:00{AM} CET",
     ]
-
-
-def count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_my_meetings_runs_the_same_queries_for_few_or_many(client, login, event, booth, attendee):

@@ -10,7 +10,6 @@ import io
 import re
 
 import pytest
-import sqlalchemy as sa
 from PIL import Image
 
 from conference.enums import MailingKind, MailingStatus
@@ -19,6 +18,7 @@ from conference.models import Mailing
 from conference.services import booths
 from tests import factories
 from tests import program_helpers as program
+from tests.queries import count_queries
 
 WHO = [
     "anonymous",
@@ -192,23 +192,6 @@ def test_agenda_strip_and_sponsored_session_card(
         assert booth_link(acme) not in page
 
 
-def _count_queries(client, url) -> int:
-    count = 0
-
-    def counted(*_args):
-        nonlocal count
-        count += 1
-
-    db.session.expire_all()
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", counted)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counted)
-    return count
-
-
 def test_agenda_loads_session_sponsors_once_whatever_their_number(
     client, login, event, attendee, acme, rival_sponsor
 ):
@@ -217,13 +200,15 @@ def test_agenda_loads_session_sponsors_once_whatever_their_number(
     first.sponsor_id = acme.id
     db.session.commit()
     client.get(agenda_url(event))
-    few = _count_queries(client, agenda_url(event))
+    db.session.expire_all()
+    few = count_queries(client, agenda_url(event))
     for n in range(1, 12):
         more = program.session(event, f"Talk {n}", f"{9 + n}:00", f"{9 + n}:30")
         more.sponsor_id = (acme if n % 2 else rival_sponsor).id
     db.session.commit()
+    db.session.expire_all()
 
-    many = _count_queries(client, agenda_url(event))
+    many = count_queries(client, agenda_url(event))
 
     assert many == few
     page = text(client.get(agenda_url(event)))

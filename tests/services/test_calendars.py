@@ -22,6 +22,7 @@ from conference.services.calendars import CalendarItem
 from tests import factories
 from tests import program_helpers as program
 from tests.ics_check import check
+from tests.queries import count_statements
 
 
 def bookmark(user, *sessions) -> None:
@@ -66,21 +67,6 @@ def table(event, name: str = "Table 4", capacity: int | None = 2) -> MeetingPlac
     db.session.add(made)
     db.session.commit()
     return made
-
-
-def count_statements(fn):
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    return result, len(statements)
 
 
 def utc(*parts: int) -> datetime:

@@ -18,6 +18,7 @@ from conference.services import ServiceError, activity, contacts, reports
 from tests import factories
 from tests import program_helpers as program
 from tests.factories import registration_of
+from tests.queries import count_statements
 
 QUESTION = str(contacts.CONTACT_QUESTION)
 
@@ -277,21 +278,6 @@ def test_only_organizers_export(event, attendee, crm):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactExport)) == 0
 
 
-def _statements_while(run) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_export_costs_the_same_queries_for_three_people_or_thirty(event, organizer):
     session = program.session(event, "Keynote", topics=["AI"])
 
@@ -303,9 +289,9 @@ def test_export_costs_the_same_queries_for_three_people_or_thirty(event, organiz
 
     add_people(3, 0)
     db.session.expire_all()
-    few = _statements_while(lambda: contacts.contact_rows(event))
+    _rows, few = count_statements(lambda: contacts.contact_rows(event))
     add_people(27, 3)
     db.session.expire_all()
-    many = _statements_while(lambda: contacts.contact_rows(event))
+    _rows, many = count_statements(lambda: contacts.contact_rows(event))
     assert len(contacts.contact_rows(event)) == 30
     assert many == few

@@ -31,6 +31,7 @@ from conference.services import meetings as service
 from conference.services.program import utc_to_local
 from tests import factories
 from tests import program_helpers as program
+from tests.queries import count_statements
 
 # --- shared helpers -------------------------------------------------------------------------
 
@@ -317,19 +318,9 @@ def test_free_slots_run_a_fixed_number_of_queries(event, booth, attendee, speake
     _table, lounge = booth
 
     def queries() -> int:
-        statements: list[str] = []
-
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
         for row in (event, attendee, speaker):
             db.session.refresh(row)
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            service.free_slots(event, attendee, speaker)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
+        return count_statements(lambda: service.free_slots(event, attendee, speaker))[1]
 
     few = queries()  # hours, places, sessions, people's meetings, places' meetings
     for n in range(10):

@@ -25,6 +25,7 @@ from conference.permissions import network_phase
 from conference.services import events as event_service
 from conference.services import messaging, network, notifications
 from tests import factories
+from tests.queries import count_statements
 from tests.services.test_materials import program_session
 
 #: The app's clock in these tests: noon UTC today (the same day in Berlin, the events'
@@ -409,21 +410,7 @@ def test_conversation_list_costs_the_same_few_queries_however_many_are_hidden(ap
         _talk(event, attendee, person)
     end(event, 20, 3, NetworkClosing.hidden)
 
-    def queries() -> int:
-        statements = []
-
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            messaging.conversations_of(attendee)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-        return len(statements)
-
-    few = queries()
+    _listed, few = count_statements(lambda: messaging.conversations_of(attendee))
     for person in people[2:]:
         _talk(event, attendee, person)
-    assert queries() == few
+    assert count_statements(lambda: messaging.conversations_of(attendee))[1] == few

@@ -17,6 +17,7 @@ from conference.services import ServiceError, leads, mailings, meetings, messagi
 from conference.services import notifications as service
 from tests import factories
 from tests import program_helpers as program
+from tests.queries import recording
 from tests.services.test_meetings import add_place, set_hours
 
 CONTACT = NotificationKind.contact
@@ -380,22 +381,13 @@ def test_send_message_costs_one_extra_statement(app, event, attendee, speaker, m
     conversation = messaging.get_or_create_conversation(attendee, event, speaker)
     db.session.commit()
     messaging.send_message(attendee, conversation, client_id="warm", body="loads the rows")
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recording() as statements:
         messaging.send_message(attendee, conversation, client_id="with", body="x")
         with_notification = len(statements)
         statements.clear()
         monkeypatch.setattr(service, "notify_message", lambda *args: None)
         messaging.send_message(attendee, conversation, client_id="without", body="y")
         without = len(statements)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     db.session.rollback()
 
     assert with_notification - without == 1
