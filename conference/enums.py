@@ -77,8 +77,16 @@ class ActivityKind(StrEnum):
     booth_download = "booth_download"
     #: Shared their contact details with a sponsor (a lead was created with consent).
     lead_shared = "lead_shared"
-    #: Asked a question in a session (written by the session Q&A of a later issue).
+    #: Asked a question in a session's Q&A.
     question_asked = "question_asked"
+    #: Someone upvoted this person's question (``user_id`` is the question's author).
+    question_upvoted = "question_upvoted"
+    #: Filled in their profile (headline, company, job title, bio; once per event).
+    profile_completed = "profile_completed"
+    #: Took part in a 1:1 meeting that took place (one row per person and meeting).
+    meeting_held = "meeting_held"
+    #: Wrote a post in a discussion or a news item.
+    post_written = "post_written"
 
 
 class MeetingStatus(StrEnum):
@@ -311,6 +319,12 @@ class NotificationKind(StrEnum):
     announcement = "announcement"
     #: The event's network: it ended, it closes soon, it closed.
     network = "network"
+    #: Posts in discussions one follows, and mentions of oneself.
+    discussion = "discussion"
+    #: News in the feeds one follows.
+    news = "news"
+    #: A moderator's decision about one's own content or conduct.
+    moderation = "moderation"
     #: The person's own account: a data export is ready, a deletion was asked for.
     #: Transactional: always mailed, not a delivery choice.
     account = "account"
@@ -331,3 +345,48 @@ class DataExportStatus(StrEnum):
     ready = "ready"
     failed = "failed"
     expired = "expired"
+
+
+class ContentStatus(StrEnum):
+    """Whether a question, post or news item shows: ``held`` waits for a moderator (the
+    event's word filter caught it), ``hidden`` was taken down by one."""
+
+    visible = "visible"
+    held = "held"
+    hidden = "hidden"
+
+
+class ReportTarget(StrEnum):
+    """What a participant reported to the event's moderators."""
+
+    message = "message"
+    question = "question"
+    post = "post"
+    news = "news"
+    profile = "profile"
+
+
+class ModerationActionKind(StrEnum):
+    """What a moderator did; every action is logged with who and why."""
+
+    hide = "hide"
+    restore = "restore"
+    approve = "approve"
+    warn = "warn"
+    suspend_posting = "suspend_posting"
+    suspend_messaging = "suspend_messaging"
+    lift_suspension = "lift_suspension"
+    dismiss = "dismiss"
+    lock = "lock"
+    unlock = "unlock"
+
+
+class PointKind(StrEnum):
+    """What earns engagement points; each is counted from activity rows."""
+
+    profile_complete = "profile_complete"
+    check_in = "check_in"
+    attendance = "attendance"
+    question_upvoted = "question_upvoted"
+    meeting_held = "meeting_held"
+    booth_visit = "booth_visit"

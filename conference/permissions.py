@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from conference.enums import (
     ApiScope,
     ConsentRequestStatus,
     ContactRequestStatus,
+    ContentStatus,
     DataExportStatus,
     EventRoleKind,
     MeetingStatus,
@@ -49,11 +50,16 @@ from conference.models import (
     Meeting,
     Message,
     MessagingSuspension,
+    NewsPost,
     Notification,
+    Post,
+    PostingSuspension,
     ProgramSession,
+    Question,
     Registration,
     Sponsor,
     SponsorMember,
+    Thread,
     User,
 )
 
@@ -444,10 +450,22 @@ def blocked_between(a_id: int, b_id: int) -> bool:
     )
 
 
+def _in_force(suspension) -> bool:
+    """A suspension with no end, or whose end has not come."""
+    if suspension is None:
+        return False
+    return suspension.until is None or suspension.until > datetime.now(UTC)
+
+
 def messaging_suspended(user, event_id: int | None) -> bool:
     if event_id is None:
         return False
-    return db.session.get(MessagingSuspension, (event_id, user.id)) is not None
+    return _in_force(db.session.get(MessagingSuspension, (event_id, user.id)))
+
+
+def posting_suspended(user, event_id: int) -> bool:
+    """The person may not ask questions or post in the event's discussions for now."""
+    return _in_force(db.session.get(PostingSuspension, (event_id, user.id)))
 
 
 @rule("messages.use")
@@ -543,8 +561,7 @@ def _message_report(user, message: Message) -> bool:
 @rule("messaging.moderate")
 def _messaging_moderate(user, event: Event) -> bool:
     """Organizers and moderators handle reported messages of their event."""
-    here = standing(user, event)
-    return here.is_organizer or EventRoleKind.moderator in here.roles
+    return moderates(user, event)
 
 
 # --- meetings ----------------------------------------------------------------------
@@ -1008,3 +1025,250 @@ def _data_export_download(user, export: DataExport) -> bool:
 def _account_delete(user, _obj) -> bool:
     """Delete one's own account (after the password and an emailed confirmation)."""
     return _signed_in(user)
+
+
+# --- session Q&A ----------------------------------------------------------------------------
+
+#: How long after writing it a person may still edit a post.
+POST_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def moderates(user, event: Event) -> bool:
+    """Organizers and the event's moderators keep order in Q&A, discussions and news."""
+    here = standing(user, event)
+    return here.is_organizer or EventRoleKind.moderator in here.roles
+
+
+def _takes_part(user, event: Event) -> bool:
+    return _signed_in(user) and can(user, "event.participate", event)
+
+
+@rule("qa.view")
+def _qa_view(user, session: ProgramSession) -> bool:
+    """A session's questions: for participants who may see the session."""
+    return can(user, "session.view", session) and _takes_part(user, session.event)
+
+
+@rule("question.ask")
+def _question_ask(user, session: ProgramSession) -> bool:
+    """Ask in a published session's Q&A while the event runs, unless suspended."""
+    event = session.event
+    return (
+        session.published
+        and can(user, "qa.view", session)
+        and network_phase(event) == NetworkPhase.live
+        and not posting_suspended(user, event.id)
+    )
+
+
+@rule("question.vote")
+def _question_vote(user, question: Question) -> bool:
+    """Upvote someone else's visible question, once (the service keeps it to once)."""
+    session = db.session.get(ProgramSession, question.session_id)
+    return (
+        question.status == ContentStatus.visible
+        and question.author_id != getattr(user, "id", None)
+        and can(user, "qa.view", session)
+        and network_phase(session.event) == NetworkPhase.live
+    )
+
+
+@rule("question.moderate")
+def _question_moderate(user, session: ProgramSession) -> bool:
+    """Mark answered, pin or hide questions, and see who asked anonymous ones: the
+    session's speakers, the event's moderators and organizers."""
+    return _signed_in(user) and (moderates(user, session.event) or _is_speaker_of(user, session))
+
+
+@rule("qa.present")
+def _qa_present(user, session: ProgramSession) -> bool:
+    """The presenter view for the room's screen."""
+    return can(user, "question.moderate", session)
+
+
+# --- discussions ------------------------------------------------------------------------------
+
+
+def may_post(user, event: Event) -> bool:
+    """The event's posting rights: every participant, or those holding one of the chosen
+    ticket types or roles; organizers and moderators always; never when suspended or
+    once the network has closed."""
+    if not _takes_part(user, event) or network_phase(event) == NetworkPhase.closed:
+        return False
+    if posting_suspended(user, event.id):
+        return False
+    if moderates(user, event):
+        return True
+    tickets, roles = event.discussion_ticket_type_ids or [], event.discussion_roles or []
+    if not tickets and not roles:
+        return True
+    here = standing(user, event)
+    if any(str(role) in roles for role in here.roles):
+        return True
+    if not tickets:
+        return False
+    ticket = db.session.scalar(
+        sa.select(Registration.ticket_type_id).where(
+            Registration.event_id == event.id,
+            Registration.user_id == user.id,
+            Registration.status == RegistrationStatus.approved,
+        )
+    )
+    return ticket in tickets
+
+
+@rule("discussions.view")
+def _discussions_view(user, event: Event) -> bool:
+    return _takes_part(user, event)
+
+
+@rule("thread.view")
+def _thread_view(user, thread: Thread) -> bool:
+    """Whoever may see what the thread is about: the session, the material, the event."""
+    event = db.session.get(Event, thread.event_id)
+    if not _takes_part(user, event):
+        return False
+    if thread.session_id is not None:
+        return can(user, "session.view", db.session.get(ProgramSession, thread.session_id))
+    if thread.material_id is not None:
+        return can(user, "material.view", db.session.get(Material, thread.material_id))
+    return True
+
+
+@rule("thread.create")
+def _thread_create(user, target: tuple[Event, ProgramSession | Material | None]) -> bool:
+    """Open a thread about the event, one of its sessions or one of its materials."""
+    event, subject = target
+    if not may_post(user, event):
+        return False
+    if isinstance(subject, ProgramSession):
+        return subject.event_id == event.id and can(user, "session.view", subject)
+    if isinstance(subject, Material):
+        return subject.session.event_id == event.id and can(user, "material.view", subject)
+    return subject is None
+
+
+@rule("thread.post")
+def _thread_post(user, thread: Thread) -> bool:
+    """Reply in a thread one may see, unless it is locked."""
+    if thread.locked_at is not None or not can(user, "thread.view", thread):
+        return False
+    return may_post(user, db.session.get(Event, thread.event_id))
+
+
+@rule("post.edit")
+def _post_edit(user, post: Post) -> bool:
+    """The author, within ``POST_EDIT_WINDOW`` of writing it, while it shows and they
+    may still post there."""
+    if not _signed_in(user) or post.author_id != user.id or post.status == ContentStatus.hidden:
+        return False
+    if datetime.now(UTC) - post.created_at > POST_EDIT_WINDOW:
+        return False
+    return can(user, "thread.post", db.session.get(Thread, post.thread_id))
+
+
+@rule("thread.lock")
+def _thread_lock(user, thread: Thread) -> bool:
+    return _signed_in(user) and moderates(user, db.session.get(Event, thread.event_id))
+
+
+@rule("thread.subscribe")
+def _thread_subscribe(user, thread: Thread) -> bool:
+    return can(user, "thread.view", thread)
+
+
+# --- news ----------------------------------------------------------------------------------
+
+
+@rule("news.view")
+def _news_view(user, event: Event) -> bool:
+    """The whole feed, participants-only items included."""
+    return _takes_part(user, event)
+
+
+@rule("news.public")
+def _news_public(_user, event: Event) -> bool:
+    """The public items (landing page, Atom feed) of a public event."""
+    return event is not None and event.is_public
+
+
+@rule("news.post")
+def _news_post(user, event: Event) -> bool:
+    """Organizers post to the event's feed."""
+    return standing(user, event).is_organizer
+
+
+@rule("news.post_sponsor")
+def _news_post_sponsor(user, sponsor: Sponsor) -> bool:
+    """A sponsor's staff post news when its package includes it, until the network closes."""
+    return (
+        sponsor.package.news_posts
+        and _staff_of(user, sponsor)
+        and network_phase(sponsor.event) != NetworkPhase.closed
+    )
+
+
+@rule("news.edit")
+def _news_edit(user, item: NewsPost) -> bool:
+    """The organizers, or the staff of the sponsor it was posted for."""
+    event = db.session.get(Event, item.event_id)
+    if standing(user, event).is_organizer:
+        return True
+    if item.sponsor_id is None:
+        return False
+    sponsor = db.session.get(Sponsor, item.sponsor_id)
+    return sponsor is not None and _staff_of(user, sponsor)
+
+
+@rule("feed.follow")
+def _feed_follow(user, event: Event) -> bool:
+    return _takes_part(user, event)
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+@rule("moderation.queue")
+def _moderation_queue(user, event: Event) -> bool:
+    """One queue for reported messages, questions, posts, news and profiles; the word
+    filter's held items; suspensions and the log."""
+    return _signed_in(user) and moderates(user, event)
+
+
+@rule("content.report")
+def _content_report(user, event: Event) -> bool:
+    """Report a question, post, news item or profile of the event (not one's own: the
+    service checks)."""
+    return _takes_part(user, event)
+
+
+# --- points --------------------------------------------------------------------------------
+
+
+@rule("points.manage")
+def _points_manage(user, event: Event) -> bool:
+    return standing(user, event).is_organizer
+
+
+@rule("leaderboard.view")
+def _leaderboard_view(user, event: Event) -> bool:
+    """Participants, when the organizers show the leaderboard; organizers always."""
+    if standing(user, event).is_organizer:
+        return True
+    return event.leaderboard_visible and _takes_part(user, event)
+
+
+@rule("points.mine")
+def _points_mine(user, event: Event) -> bool:
+    """One's own points and how they were earned."""
+    return _takes_part(user, event)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@rule("search.event")
+def _search_event(user, event: Event) -> bool:
+    """The event's search box: anyone who may see its program; the results are then
+    limited to what the searcher may see."""
+    return can(user, "program.view", event) or _takes_part(user, event)

@@ -4,6 +4,7 @@ from conference.models.activity import Activity
 from conference.models.badges import BadgeBatch, BadgeCode, BadgeDesign, BadgePrint
 from conference.models.checkin import CheckIn, Scan, SessionAttendance
 from conference.models.connections import Contact, ContactRequest
+from conference.models.discussions import Post, Thread, ThreadSubscription
 from conference.models.events import (
     Event,
     EventRole,
@@ -32,8 +33,11 @@ from conference.models.messaging import (
     MessagingSuspension,
     SocketPresence,
 )
+from conference.models.moderation import ContentReport, ModerationAction, PostingSuspension
+from conference.models.news import FeedFollow, NewsPost
 from conference.models.notifications import Notification, NotificationPreference
 from conference.models.people import Profile, User
+from conference.models.points import PointRule
 from conference.models.privacy import DataExport
 from conference.models.program import (
     Bookmark,
@@ -44,6 +48,7 @@ from conference.models.program import (
     session_speakers,
     session_topics,
 )
+from conference.models.qa import Question, QuestionVote
 from conference.models.sponsors import (
     BoothMaterial,
     Lead,
@@ -71,11 +76,13 @@ __all__ = [
     "Contact",
     "ContactExport",
     "ContactRequest",
+    "ContentReport",
     "Conversation",
     "ConversationMember",
     "DataExport",
     "Event",
     "EventRole",
+    "FeedFollow",
     "InvitationCode",
     "Lead",
     "LeadAnswer",
@@ -90,10 +97,17 @@ __all__ = [
     "Message",
     "MessageReport",
     "MessagingSuspension",
+    "ModerationAction",
+    "NewsPost",
     "Notification",
     "NotificationPreference",
+    "PointRule",
+    "Post",
+    "PostingSuspension",
     "Profile",
     "ProgramSession",
+    "Question",
+    "QuestionVote",
     "Registration",
     "Room",
     "Scan",
@@ -109,6 +123,8 @@ __all__ = [
     "SuggestionList",
     "SuggestionShown",
     "TaxonomyTerm",
+    "Thread",
+    "ThreadSubscription",
     "TicketType",
     "Track",
     "User",

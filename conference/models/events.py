@@ -81,6 +81,14 @@ class Event(db.Model):
     organizer_contact_question: Mapped[str] = mapped_column(sa.String(500), default="")
     #: Reports show any figure about fewer people than this as "< k".
     report_min_cell: Mapped[int] = mapped_column(default=5)
+    #: Words (one per line) that hold a question, post or news item for a moderator.
+    held_words: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who may post in discussions: participants holding one of these ticket types or
+    #: roles; both empty means every participant. Organizers and moderators always may.
+    discussion_ticket_type_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    discussion_roles: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Participants see the points leaderboard.
+    leaderboard_visible: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -271,6 +279,8 @@ class Registration(db.Model):
     organizer_contact: Mapped[bool] = mapped_column(default=False)
     organizer_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     organizer_contact_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The person keeps off the event's points leaderboard.
+    leaderboard_hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

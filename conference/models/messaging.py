@@ -142,6 +142,8 @@ class MessagingSuspension(db.Model):
     )
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the suspension ends by itself; None: until a moderator lifts it.
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SocketPresence(db.Model):

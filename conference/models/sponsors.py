@@ -73,6 +73,8 @@ class SponsorPackage(db.Model):
     sponsored_announcement: Mapped[bool] = mapped_column(default=False)
     #: Shown first among sponsors and highlighted above the directory.
     directory_featured: Mapped[bool] = mapped_column(default=False)
+    #: Staff may post news to the event's feed.
+    news_posts: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     event: Mapped[Event] = relationship()

@@ -70,7 +70,12 @@ DEFAULT_DELIVERY = {kind: NotificationDelivery.instant for kind in NotificationK
 #: invitations, the closing of their event's network): no unsubscribe link. Choosing
 #: "in-app only" still stops them.
 TRANSACTIONAL = frozenset(
-    {NotificationKind.meeting, NotificationKind.network, NotificationKind.account}
+    {
+        NotificationKind.meeting,
+        NotificationKind.network,
+        NotificationKind.moderation,
+        NotificationKind.account,
+    }
 )
 #: Kinds that are always emailed at once, whatever the person chose: news about their
 #: own account (a data export is ready, a deletion was asked for). Not a choice.
@@ -95,6 +100,9 @@ KIND_LABELS = {
     NotificationKind.lead_consent: _l("Sponsors asking for your details"),
     NotificationKind.announcement: _l("Announcements from organizers and sponsors"),
     NotificationKind.network: _l("Your events' networks opening and closing"),
+    NotificationKind.discussion: _l("Discussions you follow and mentions of you"),
+    NotificationKind.news: _l("News in the feeds you follow"),
+    NotificationKind.moderation: _l("Moderators' decisions about your posts"),
     NotificationKind.account: _l("Your account and your data"),
 }
 DELIVERY_LABELS = {
