@@ -10,6 +10,9 @@ from markupsafe import Markup
 
 from conference.services.text import render_markdown
 
+#: The interface's languages in their own names (``LANGUAGES`` in the settings).
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "ja": "日本語"}
+
 
 def event_datetime(value: datetime | None, event, fmt: str = "medium") -> str:
     """A UTC datetime shown in the event's own time zone, formatted for the locale."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -106,12 +106,15 @@ def _sqlite_begin(connection) -> None:
 
 
 def select_locale() -> str | None:
-    """The person's own setting first, then what the browser asks for."""
+    """The person's own setting first, then the language chosen in the footer, then what
+    the browser asks for."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
     return request.accept_languages.best_match(languages) or "en"
 
 
@@ -140,6 +143,7 @@ def _init_templates(app: Flask) -> None:
         can=can,
         my_registration=_my_registration,
         get_locale=get_locale,
+        language_names=formatting.LANGUAGE_NAMES,
         # Where an event's network stands today (live, after, closed), and the banner
         # about it for the signed-in person (``templates/events/_network_banner.html``).
         network_phase=network_phase,

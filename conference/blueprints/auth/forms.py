@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from conference.formatting import LANGUAGE_NAMES
 from conference.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 #: Column sizes of ``User.email`` and ``User.display_name``.
@@ -15,8 +16,7 @@ NAME_MAX = 120
 
 #: Interface languages, each named in itself (and marked so screen readers say it right).
 LANGUAGE_CHOICES = [
-    SelectChoice(code, name, render_kw={"lang": code})
-    for code, name in (("en", "English"), ("ru", "Русский"), ("ja", "日本語"))
+    SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
@@ -309,6 +309,22 @@ def confirm_email(token: str):
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("auth.account"))
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def switch_language():
+    """The footer's language links: for anyone, remembered in the session; a signed-in
+    person's account setting changes too, so their emails follow."""
+    wanted = request.form.get("locale", "")
+    back = safe_next(request.form.get("next")) or url_for("events.home")
+    if wanted not in current_app.config["LANGUAGES"]:
+        return redirect(back)
+    session["locale"] = wanted
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, wanted)
+        db.session.commit()
+    refresh_locale()
+    return redirect(back)
 
 
 @bp.post("/account/language")
