@@ -1075,9 +1075,17 @@ def _question_vote(user, question: Question) -> bool:
 
 @rule("question.moderate")
 def _question_moderate(user, session: ProgramSession) -> bool:
-    """Mark answered, pin or hide questions, and see who asked anonymous ones: the
-    session's speakers, the event's moderators and organizers."""
+    """Mark answered, pin or hide questions: the session's speakers, the event's
+    moderators and organizers. (Only moderators and organizers see who asked an
+    anonymous question: ``qa.authors``.)"""
     return _signed_in(user) and (moderates(user, session.event) or _is_speaker_of(user, session))
+
+
+@rule("qa.authors")
+def _qa_authors(user, session: ProgramSession) -> bool:
+    """See who asked anonymous, held and hidden questions: the event's moderators and
+    organizers, not the speakers (anonymous means anonymous to the stage too)."""
+    return _signed_in(user) and moderates(user, session.event)
 
 
 @rule("qa.present")
@@ -1205,6 +1213,7 @@ def _news_post_sponsor(user, sponsor: Sponsor) -> bool:
         sponsor.package.news_posts
         and _staff_of(user, sponsor)
         and network_phase(sponsor.event) != NetworkPhase.closed
+        and not posting_suspended(user, sponsor.event_id)
     )
 
 
@@ -1217,7 +1226,11 @@ def _news_edit(user, item: NewsPost) -> bool:
     if item.sponsor_id is None:
         return False
     sponsor = db.session.get(Sponsor, item.sponsor_id)
-    return sponsor is not None and _staff_of(user, sponsor)
+    return (
+        sponsor is not None
+        and _staff_of(user, sponsor)
+        and not posting_suspended(user, sponsor.event_id)
+    )
 
 
 @rule("feed.follow")

@@ -26,6 +26,7 @@ class Activity(db.Model):
         sa.Index("ix_activities_event_session", "event_id", "session_id"),
         sa.Index("ix_activities_event_user", "event_id", "user_id"),
         sa.Index("ix_activities_sponsor_kind_time", "sponsor_id", "kind", "created_at"),
+        sa.Index("ix_activities_question", "question_id"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -57,5 +58,12 @@ class Activity(db.Model):
     #: Whose booth was visited, material downloaded or lead shared.
     sponsor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sponsors.id", ondelete="SET NULL")
+    )
+    #: The question a ``question_asked`` or ``question_upvoted`` row is about, so a vote
+    #: withdrawn or a question hidden takes back exactly its own points. Checked at
+    #: commit: deleting a session reaches these rows by two paths (its questions, and
+    #: ``session_id``), which PostgreSQL would otherwise check half way.
+    question_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

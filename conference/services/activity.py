@@ -30,6 +30,7 @@ def record(
     session: ProgramSession | None = None,
     material: Material | None = None,
     sponsor: Sponsor | None = None,
+    question_id: int | None = None,
 ) -> Activity:
     """Write one activity row for ``actor`` in ``event`` and return it.
 
@@ -37,7 +38,8 @@ def record(
     type) are copied onto the row as they are now, so reports group one
     table; someone without a registration (an organizer who never
     registered) gets nulls there. A material implies its session when no
-    session is given; ``sponsor`` says whose booth, material or lead it concerns.
+    session is given; ``sponsor`` says whose booth, material or lead it concerns;
+    ``question_id`` which question a Q&A row is about.
 
     Side effects: adds the row and flushes.
     """
@@ -62,6 +64,7 @@ def record(
         job_role_id=answers.job_role_id if answers else None,
         ticket_type_id=answers.ticket_type_id if answers else None,
         sponsor_id=sponsor.id if sponsor is not None else None,
+        question_id=question_id,
     )
     db.session.add(row)
     db.session.flush()
