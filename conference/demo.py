@@ -757,6 +757,24 @@ def seed_demo(participants: int = 400) -> bool:
         return _seed_demo(participants)
 
 
+def seed_demo_community() -> list[bool]:
+    """Berlin's session Q&A, discussions, news, moderation and points, in that order
+    (moderation reports what the others wrote; points count what they did)."""
+    from conference.demo_discussions import seed_demo_discussions  # they import this module
+    from conference.demo_moderation import seed_demo_moderation
+    from conference.demo_news import seed_demo_news
+    from conference.demo_points import seed_demo_points
+    from conference.demo_qa import seed_demo_qa
+
+    return [
+        seed_demo_qa(),
+        seed_demo_discussions(),
+        seed_demo_news(),
+        seed_demo_moderation(),
+        seed_demo_points(),
+    ]
+
+
 def _seed_demo(participants: int = 400) -> bool:
     """Create the demo events, people and programs unless they exist; True if it wrote
     anything (a database from before the program gets only the programs).
@@ -766,8 +784,9 @@ def _seed_demo(participants: int = 400) -> bool:
     third as many in Tokyo (some of them the same people), each event's
     program (``seed_demo_programs``), Berlin's meetings, sponsors
     (``seed_demo_sponsors``), badges, the activity its reports count
-    (``seed_demo_reports``), and a past event with the demo attendee's contacts from it
-    (``seed_demo_network``). Flushes.
+    (``seed_demo_reports``), a past event with the demo attendee's contacts from it
+    (``seed_demo_network``), and Berlin's Q&A, discussions, news, moderation and points
+    (``seed_demo_community``). Flushes.
     """
     from conference.demo_network import seed_demo_network  # they import this module
     from conference.demo_reports import seed_demo_reports
@@ -782,6 +801,7 @@ def _seed_demo(participants: int = 400) -> bool:
                 seed_demo_badges(),
                 seed_demo_reports(),
                 seed_demo_network(),
+                *seed_demo_community(),
             ]
         )
     rng = random.Random(2026)
@@ -881,6 +901,7 @@ def _seed_demo(participants: int = 400) -> bool:
     seed_demo_badges()
     seed_demo_reports()
     seed_demo_network()
+    seed_demo_community()
     return True
 
 

@@ -155,6 +155,7 @@ FULL_PACKAGE = {
     "sponsored_sessions": 1,
     "sponsored_announcement": True,
     "directory_featured": True,
+    "news_posts": True,
 }
 
 

@@ -14,14 +14,20 @@ def register_blueprints(app: Flask) -> None:
         calendars,
         checkin,
         contacts,
+        discussions,
+        event_search,
         events,
         matchmaking,
         meetings,
         messages,
+        moderation,
+        news,
         notifications,
         organizer,
+        points,
         profiles,
         program,
+        qa,
         registration,
         sponsors,
         subscriptions,
@@ -33,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles.bp)
     app.register_blueprint(organizer.bp)
     app.register_blueprint(program.bp)
+    app.register_blueprint(qa.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(notifications.bp)
@@ -44,4 +51,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sponsors.bp)
     app.register_blueprint(matchmaking.bp)
     app.register_blueprint(contacts.bp)
+    app.register_blueprint(discussions.bp)
+    app.register_blueprint(news.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(points.bp)
+    app.register_blueprint(event_search.bp)
     api.init_app(app)

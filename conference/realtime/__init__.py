@@ -166,3 +166,4 @@ def socket_event(name: str, schema: type[BaseModel]):
 
 from conference.realtime import checkin as _checkin_events  # noqa: E402, F401  (registers them)
 from conference.realtime import messaging as _messaging_events  # noqa: E402, F401  (registers them)
+from conference.realtime import qa as _qa_events  # noqa: E402, F401  (registers them)

@@ -40,7 +40,6 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from conference import jobs
 from conference.badges import BadgeData, DesignSpec
@@ -72,6 +71,7 @@ from conference.models.badges import QR_PREFIX, new_badge_token
 from conference.models.types import search_key, utcnow
 from conference.permissions import can
 from conference.services import ServiceError, badge_designs
+from conference.services.upserts import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ def _issue(event_id: int, registration_ids: list[int]) -> None:
     """
     if not registration_ids:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(BadgeCode).on_conflict_do_nothing(
+    statement = dialect_insert()(BadgeCode).on_conflict_do_nothing(
         index_elements=["registration_id"], index_where=BadgeCode.revoked_at.is_(None)
     )
     db.session.execute(

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date, gettext
+from babel.dates import format_skeleton
+from flask_babel import format_date, get_locale, gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -939,7 +940,7 @@ def dashboard(event: Event, day: date | None = None) -> dict:
         "day": day.isoformat(),
         "day_label": format_date(day, "full"),
         "days": [
-            {"day": d.isoformat(), "label": format_date(d, "EEE d MMM")}
+            {"day": d.isoformat(), "label": format_skeleton("MMMEd", d, locale=get_locale())}
             for d in sorted({*event_days(event), day})
         ],
         "over_time": _buckets(event, times, day),

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -365,10 +365,12 @@ def checkins_by_day(event: Event) -> Table:
         ),
         rows=tuple(rows),
         total=Row(_("Total"), (running, running, _share(running, approved))),
-        note=_(
+        note=ngettext(
+            "Approved participants admitted at the entrance for the first time each day; "
+            "the rate is of the %(num)d approved participant.",
             "Approved participants admitted at the entrance for the first time each day; "
             "the rate is of the %(num)d approved participants.",
-            num=approved,
+            approved,
         ),
         chart="bar",
         chart_columns=("checked_in",),

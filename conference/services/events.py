@@ -22,6 +22,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from conference.enums import (
     EventRoleKind,
@@ -593,10 +594,11 @@ def delete_term(term: TaxonomyTerm, *, confirmed: bool = False) -> None:
     if used and not confirmed:
         raise ServiceError(
             "term_in_use",
-            _(
-                "“%(name)s” is used by %(count)d registrations; confirm to delete it.",
+            ngettext(
+                "“%(name)s” is used by %(num)d registration; confirm to delete it.",
+                "“%(name)s” is used by %(num)d registrations; confirm to delete it.",
+                used,
                 name=term.name,
-                count=used,
             ),
         )
     event, kind = term.event, term.kind
@@ -701,11 +703,13 @@ def delete_ticket_type(ticket: TicketType) -> None:
     if used:
         raise ServiceError(
             "ticket_type_in_use",
-            _(
-                "“%(name)s” cannot be deleted: %(count)d registrations use it. "
+            ngettext(
+                "“%(name)s” cannot be deleted: %(num)d registration uses it. "
+                "Move it to another ticket type first.",
+                "“%(name)s” cannot be deleted: %(num)d registrations use it. "
                 "Move them to another ticket type first.",
+                used,
                 name=ticket.name,
-                count=used,
             ),
         )
     db.session.execute(sa.delete(BadgeDesign).where(BadgeDesign.ticket_type_id == ticket.id))

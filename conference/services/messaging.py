@@ -38,7 +38,6 @@ from flask_babel import gettext, lazy_gettext
 from huey import crontab
 from limits import RateLimitItem, parse
 from markupsafe import Markup, escape
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from conference import jobs
@@ -53,7 +52,6 @@ from conference.models import (
     EventRole,
     Message,
     MessageReport,
-    MessagingSuspension,
     Notification,
     Registration,
     SocketPresence,
@@ -62,6 +60,7 @@ from conference.models import (
 from conference.models.types import utcnow
 from conference.permissions import blocked_between, network_phase
 from conference.services import ServiceError, aftercommit, mail, notifications
+from conference.services.upserts import insert_new
 
 #: The longest message, in characters after surrounding whitespace is removed.
 BODY_MAX = 4000
@@ -103,18 +102,6 @@ def _end_room(user_id: int) -> None:
 # --- writing without races -------------------------------------------------------------
 
 
-def _insert_new(model: type, values: dict, key: list[str]):
-    """Insert one row unless one with the same ``key`` exists; return it, or None.
-
-    ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same key to finish
-    and then skips, so racing writers never raise and never leave the transaction broken.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=key)
-    return db.session.scalar(statement.returning(model))
-
-
 # --- conversations ----------------------------------------------------------------------
 
 
@@ -141,7 +128,7 @@ def get_or_create_conversation(actor: User, event: Event, person: User) -> Conve
     if existing is not None:
         return existing
     low, high = sorted((actor.id, person.id))
-    conversation = _insert_new(
+    conversation = insert_new(
         Conversation,
         {"user_low_id": low, "user_high_id": high, "event_id": event.id, "created_at": utcnow()},
         ["user_low_id", "user_high_id"],
@@ -270,7 +257,7 @@ def send_message(
         )
     text = clean_body(body)
     _check_rate(actor)
-    message = _insert_new(
+    message = insert_new(
         Message,
         {
             "conversation_id": conversation.id,
@@ -700,7 +687,7 @@ def block(actor: User, person: User) -> None:
     """
     if actor.id == person.id:
         raise ServiceError("self_block", gettext("You cannot block yourself."))
-    _insert_new(
+    insert_new(
         Block,
         {"blocker_id": actor.id, "blocked_id": person.id, "created_at": utcnow()},
         ["blocker_id", "blocked_id"],
@@ -731,7 +718,7 @@ def unblock(actor: User, person: User) -> None:
 # --- reports and moderation -----------------------------------------------------------------
 
 
-def _clean_reason(reason: str | None) -> str:
+def clean_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if len(text) > REASON_MAX:
         raise ServiceError(
@@ -749,11 +736,11 @@ def report(actor: User, message: Message, reason: str) -> MessageReport:
 
     Side effects: writes a ``MessageReport`` for the conversation's event.
     """
-    text = _clean_reason(reason)
+    text = clean_reason(reason)
     conversation = db.session.get(Conversation, message.conversation_id)
     if conversation is None or conversation.event_id is None:
         raise ServiceError("no_event", gettext("This message cannot be reported."))
-    row = _insert_new(
+    row = insert_new(
         MessageReport,
         {
             "event_id": conversation.event_id,
@@ -810,55 +797,6 @@ def hide_message(actor: User, message: Message) -> None:
         _emit_after_commit("message", payload, user_id)
         if user_id != message.sender_id:
             _emit_after_commit("unread", {"total": _unread_total(user_id)}, user_id)
-
-
-def dismiss_report(actor: User, report: MessageReport) -> None:
-    """A moderator finds nothing wrong. Side effects: resolves ``report`` as "dismissed"."""
-    _resolve(actor, "dismissed", MessageReport.id == report.id)
-    db.session.flush()
-    db.session.refresh(report)
-
-
-def suspend_messaging(actor: User, event: Event, person: User, reason: str) -> None:
-    """``person`` may no longer send in conversations that started in ``event``.
-
-    The caller checks ``messaging.moderate``. Open sockets feel it at their next event,
-    since ``message.send`` is checked on every one.
-
-    Side effects: writes a ``MessagingSuspension`` (suspending twice keeps the first);
-    resolves open reports of the event about ``person``'s messages as "suspended".
-    """
-    text = _clean_reason(reason)
-    _insert_new(
-        MessagingSuspension,
-        {
-            "event_id": event.id,
-            "user_id": person.id,
-            "created_by_id": actor.id,
-            "reason": text,
-            "created_at": utcnow(),
-        },
-        ["event_id", "user_id"],
-    )
-    _resolve(
-        actor,
-        "suspended",
-        MessageReport.event_id == event.id,
-        MessageReport.message_id.in_(sa.select(Message.id).where(Message.sender_id == person.id)),
-    )
-    db.session.flush()
-
-
-def lift_suspension(actor: User, event: Event, person: User) -> None:
-    """``person`` may send messages in ``event``'s conversations again.
-
-    Side effects: deletes the ``MessagingSuspension``.
-    """
-    db.session.execute(
-        sa.delete(MessagingSuspension).where(
-            MessagingSuspension.event_id == event.id, MessagingSuspension.user_id == person.id
-        )
-    )
 
 
 # --- email digests ----------------------------------------------------------------------------

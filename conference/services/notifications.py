@@ -50,7 +50,6 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 from itsdangerous import BadSignature, Signer
-from sqlalchemy.dialects import postgresql, sqlite
 
 from conference import jobs
 from conference.enums import NotificationDelivery, NotificationKind
@@ -59,6 +58,7 @@ from conference.models import Message as ChatMessage
 from conference.models import Notification, NotificationPreference, SocketPresence, User
 from conference.models.types import utcnow
 from conference.services import ServiceError, aftercommit, mail, messaging
+from conference.services.upserts import dialect_insert
 
 #: The longest notification line; longer texts are cut with an ellipsis.
 TEXT_MAX = 300
@@ -115,11 +115,6 @@ DELIVERY_LABELS = {
 def _clip(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
 
 
 #: Unread notifications of the person other than the row being written, for a RETURNING
@@ -190,7 +185,7 @@ def notify(
         "count": 1,
         "created_at": now,
     }
-    statement = _upsert(_insert()(Notification).values(**values), values, group_key)
+    statement = _upsert(dialect_insert()(Notification).values(**values), values, group_key)
     notification, others = db.session.execute(
         statement.returning(Notification, _OTHERS_UNREAD),
         execution_options={"populate_existing": True},
@@ -210,6 +205,12 @@ def notify(
 
 
 # --- messages ---------------------------------------------------------------------------------
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogues (``N_`` is one of Babel's default keywords)
+    without translating it: ``_in_each_language`` translates it per recipient."""
+    return message
 
 
 @functools.lru_cache(maxsize=16)
@@ -246,7 +247,7 @@ def notify_message(recipient_id: int, sender: User, conversation_id: int, event_
     now = utcnow()
     group_key = f"conversation:{conversation_id}"
     values = {"created_at": now}
-    text = _in_each_language("%(name)s sent you a message", {"name": sender.display_name})
+    text = _in_each_language(N_("%(name)s sent you a message"), {"name": sender.display_name})
     source = sa.select(
         User.id,
         sa.literal(NotificationKind.message, type_=Notification.__table__.c.kind.type),
@@ -260,7 +261,7 @@ def notify_message(recipient_id: int, sender: User, conversation_id: int, event_
         sa.literal(1),
         sa.literal(now, type_=Notification.__table__.c.created_at.type),
     ).where(User.id == recipient_id)
-    statement = _insert()(Notification).from_select(
+    statement = dialect_insert()(Notification).from_select(
         [
             "user_id",
             "kind",
@@ -364,7 +365,9 @@ def announce(
     """
     now = utcnow()
     people = user_ids.subquery()
-    text = _in_each_language("%(sender)s: %(subject)s", {"sender": sender_name, "subject": subject})
+    text = _in_each_language(
+        N_("%(sender)s: %(subject)s"), {"sender": sender_name, "subject": subject}
+    )
     url = url_for("notifications.announcement", mailing_id=mailing_id, _external=False)
     created_type = Notification.__table__.c.created_at.type
     emailed = sa.case(
@@ -386,7 +389,7 @@ def announce(
         emailed,
     ).where(User.id.in_(sa.select(people.c.user_id)))
     statement = (
-        _insert()(Notification)
+        dialect_insert()(Notification)
         .from_select(
             [
                 "user_id",
@@ -575,7 +578,7 @@ def set_delivery(user_id: int, kind: NotificationKind, delivery: NotificationDel
         raise ServiceError("invalid", gettext("Choose how you want to hear of it.")) from exc
     if kind in ALWAYS_MAILED:
         raise ServiceError("invalid", gettext("News about your account is always emailed."))
-    statement = _insert()(NotificationPreference).values(
+    statement = dialect_insert()(NotificationPreference).values(
         user_id=user_id, kind=kind, delivery=delivery
     )
     db.session.execute(

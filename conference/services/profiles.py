@@ -30,7 +30,7 @@ from conference.enums import MessagePolicy
 from conference.extensions import db
 from conference.models import Event, Registration, User
 from conference.models.people import Profile
-from conference.services import ServiceError, images, matchmaking
+from conference.services import ServiceError, images, matchmaking, points
 from conference.services.aftercommit import on_commit, on_rollback
 from conference.services.search import refresh_search_keys
 
@@ -167,7 +167,8 @@ def update_profile(person: User, changes: ProfileChanges) -> Profile:
     search keys of the person's registrations; with a new photo, writes
     ``UPLOAD_FOLDER/photos/<random>.jpg`` (removed again on rollback); a
     replaced or removed photo file is deleted after the commit; marks the suggestion
-    lists depending on the person stale. Flushes.
+    lists depending on the person stale; once the profile is complete, writes a
+    ``profile_completed`` activity row per running event (``points``). Flushes.
     """
     display_name = " ".join((changes.display_name or "").split())
     if not display_name:
@@ -209,6 +210,7 @@ def update_profile(person: User, changes: ProfileChanges) -> Profile:
     if (person.display_name, profile.company, profile.job_title) != searchable_before:
         refresh_search_keys(person)
     matchmaking.mark_stale_for_user(person.id)  # matchmaking: reasons use the profile
+    points.record_profile_completed(person)  # points: a complete profile earns them once
     return profile
 
 

@@ -23,6 +23,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conference.enums import SessionFormat, TaxonomyKind
 from conference.extensions import db
@@ -279,9 +280,10 @@ def _read_records(text: str, plan: ImportPlan) -> list[tuple[int, dict[str, str]
     if len(records) > MAX_ROWS:
         raise ServiceError(
             "file_too_many_rows",
-            _(
-                "The file has %(rows)d sessions; import at most %(max)d at a time.",
-                rows=len(records),
+            ngettext(
+                "The file has %(num)d session; import at most %(max)d at a time.",
+                "The file has %(num)d sessions; import at most %(max)d at a time.",
+                len(records),
                 max=MAX_ROWS,
             ),
             "file",

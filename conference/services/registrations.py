@@ -319,6 +319,13 @@ def _save_profile(user: User, company: str | None, job_title: str | None) -> Non
         refresh_search_keys(user)
 
 
+def _earn_profile_points(user: User, event: Event) -> None:
+    """A profile complete before the approval earns its points now (once per event)."""
+    from conference.services import points  # points imports this module through events
+
+    points.record_profile_completed(user, event)
+
+
 def register(
     user: User,
     event: Event,
@@ -398,6 +405,7 @@ def register(
     webhooks.emit_registration(WebhookEventKind.registration_created, registration)
     if approved:
         webhooks.emit_registration(WebhookEventKind.registration_approved, registration)
+        _earn_profile_points(user, event)
     _queue_mail(
         user,
         lazy_gettext("Your registration for %(event)s"),
@@ -525,6 +533,8 @@ def _change_status(
     registration.status = status
     registration.decided_at = None if status == RegistrationStatus.pending else utcnow()
     forget_standing()
+    if status == RegistrationStatus.approved:
+        _earn_profile_points(registration.user, registration.event)
     if status in _WEBHOOK_KINDS:
         webhooks.emit_registration(_WEBHOOK_KINDS[status], registration)
     if status in _DECISION_MAIL:

@@ -129,6 +129,7 @@ ENTITLEMENTS = (
     "meeting_request_quota",
     "sponsored_sessions",
     "sponsored_announcement",
+    "news_posts",
     "directory_featured",
 )
 

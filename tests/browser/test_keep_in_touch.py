@@ -78,8 +78,8 @@ def test_meet_connect_and_keep_in_touch_after_the_event(page, chromium, live_ser
         _log_in(bruno, bruno_email)
 
         # Alice opens "People to meet": Bruno, with the reason; Carol is not suggested.
-        alice.goto(f"/e/{SLUG}/")
-        alice.get_by_role("link", name="People to meet").first.click()
+        alice.goto(f"/e/{SLUG}/people/")
+        alice.locator("main").get_by_role("link", name="People to meet").click()
         card = alice.locator(".card", has_text="Bruno Brandt")
         expect(card).to_contain_text("You are both interested in Security")
         expect(alice.locator(".card", has_text="Carol Chen")).to_have_count(0)

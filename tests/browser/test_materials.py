@@ -46,7 +46,7 @@ def test_speaker_uploads_attendee_downloads_anonymous_is_refused(page, chromium,
     )
     materials.get_by_role("button", name="Attach").click()
     page.get_by_text("is attached to the session", exact=False).wait_for()
-    link = page.locator("#materials").get_by_role("link", name=TITLE)
+    link = page.locator("#materials").get_by_role("link", name=TITLE, exact=True)
     href = link.get_attribute("href")
     assert re.fullmatch(rf"/e/{DEMO_SLUG}/materials/\d+", href)
     with live_server.app.app_context():
@@ -62,7 +62,7 @@ def test_speaker_uploads_attendee_downloads_anonymous_is_refused(page, chromium,
         _log_in(reader, "attendee@demo.test")
         reader.goto(session_page)
         with reader.expect_response(lambda r: r.url.endswith(href)) as opened:
-            reader.locator("#materials").get_by_role("link", name=TITLE).click()
+            reader.locator("#materials").get_by_role("link", name=TITLE, exact=True).click()
         response = opened.value
         assert response.status == 200
         assert response.headers["content-type"] == "application/pdf"

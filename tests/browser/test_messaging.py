@@ -31,11 +31,11 @@ def _log_in(page, email: str) -> None:
 
 def _badge(page):
     """The unread badge of the navigation (the desktop one: the browser is 1280 wide)."""
-    return page.locator(".nav-messages:not(.nav-bell) [data-unread-badge]")
+    return page.locator(".nav-inbox [data-unread-badge]")
 
 
 def _unread(page):
-    return page.locator(".nav-messages:not(.nav-bell) [data-unread-count]")
+    return page.locator(".nav-inbox [data-unread-count]")
 
 
 def _message(page, text: str):
@@ -75,7 +75,7 @@ def test_two_attendees_message_each_other_live(page, chromium, live_server):
         assert bruno.evaluate("() => window.notReloaded") is True
 
         # Bruno opens the conversation; Alice sees "Seen", then Bruno's reply arrives live.
-        bruno.locator(".nav-messages:not(.nav-bell)").click()
+        bruno.locator(".nav-inbox").click()
         bruno.locator(".conv-item", has_text="Alice Archer").click()
         _message(bruno, "Coffee after the keynote").wait_for()
         expect(_badge(bruno)).to_be_hidden()
@@ -100,7 +100,7 @@ def test_two_attendees_message_each_other_live(page, chromium, live_server):
         bruno = bruno_context.new_page()
         bruno.goto("/")
         expect(_unread(bruno)).to_have_text("1")
-        bruno.locator(".nav-messages:not(.nav-bell)").click()
+        bruno.locator(".nav-inbox").click()
         conversation = bruno.locator(".conv-item", has_text="Alice Archer")
         assert "five minutes late" in conversation.inner_text()
         conversation.click()

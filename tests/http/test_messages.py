@@ -11,10 +11,9 @@ import sqlalchemy as sa
 
 from conference.enums import MessagePolicy
 from conference.extensions import db
-from conference.models import Conversation, Message, MessageReport, MessagingSuspension
-from conference.services import messaging
+from conference.models import Conversation, Message, MessageReport
+from conference.services import messaging, moderation
 from tests import factories
-from tests.conftest import IDENTITIES
 
 #: Who must not see a conversation between the attendee and the speaker.
 STRANGERS = ["outsider", "other_participant", "pending", "sponsor_staff", "organizer"]
@@ -604,48 +603,13 @@ def test_report_link_shown_only_under_the_other_persons_messages(
 
 # --- moderation -------------------------------------------------------------------------------
 
-MODERATION_EXPECTED = {name: 403 for name in IDENTITIES} | {
-    "anonymous": "login",
-    "organizer": 200,
-}
-
-
-@pytest.mark.parametrize("identity", IDENTITIES)
-def test_moderation_queue_per_identity(identity, client, as_identity, event):
-    as_identity(identity)
-
-    response = client.get(f"/e/{event.slug}/manage/moderation")
-
-    want = MODERATION_EXPECTED[identity]
-    if want == "login":
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login")
-    else:
-        assert response.status_code == want
-
-
-def test_moderation_queue_open_to_a_moderator(client, login, event, moderator):
-    login(moderator)
-
-    response = client.get(f"/e/{event.slug}/manage/moderation")
-
-    assert response.status_code == 200
-    assert "No open reports" in response.get_data(as_text=True)
-
-
-def test_moderator_of_another_event_is_refused(client, login, event, other_event):
-    someone = factories.participant(other_event, "Max Mod", roles=["moderator"])
-    login(someone)
-
-    assert client.get(f"/e/{event.slug}/manage/moderation").status_code == 403
-
 
 def test_moderation_link_in_the_nav_for_a_moderator(client, login, event, moderator):
     login(moderator)
 
     html = client.get(f"/e/{event.slug}/").get_data(as_text=True)
 
-    assert f'href="/e/{event.slug}/manage/moderation"' in html
+    assert f'href="/e/{event.slug}/moderation/"' in html
 
 
 def test_moderation_tab_for_organizers(client, login, event, organizer):
@@ -653,81 +617,11 @@ def test_moderation_tab_for_organizers(client, login, event, organizer):
 
     html = client.get(f"/e/{event.slug}/manage/").get_data(as_text=True)
 
-    assert f'href="/e/{event.slug}/manage/moderation"' in html
-
-
-def test_moderation_queue_lists_open_reports(
-    client, login, event, conversation, speaker, moderator
-):
-    _report(conversation, speaker, _first_message(conversation), "Pushy <b>sales</b>")
-    login(moderator)
-
-    html = client.get(f"/e/{event.slug}/manage/moderation").get_data(as_text=True)
-
-    assert "Hello Sam" in html
-    assert "Anna Attendee" in html
-    assert "Sam Speaker" in html
-    assert "Pushy &lt;b&gt;sales&lt;/b&gt;" in html
-
-
-def test_moderation_hide_removes_the_message_from_the_conversation(
-    client, login, event, conversation, speaker, moderator
-):
-    message = _first_message(conversation)
-    report = _report(conversation, speaker, message)
-    login(moderator)
-
-    response = client.post(
-        f"/e/{event.slug}/manage/moderation", data={"action": "hide", "report_id": report.id}
-    )
-
-    assert response.status_code == 302
-    db.session.refresh(message)
-    assert message.hidden_at is not None
-    client.post("/logout")
-    login(speaker)
-    assert "Hello Sam" not in client.get(f"/messages/{conversation.id}").get_data(as_text=True)
-
-
-def test_moderation_dismiss_closes_the_report(
-    client, login, event, conversation, speaker, organizer
-):
-    report = _report(conversation, speaker, _first_message(conversation))
-    login(organizer)
-
-    client.post(
-        f"/e/{event.slug}/manage/moderation", data={"action": "dismiss", "report_id": report.id}
-    )
-
-    assert messaging.open_reports(event) == []
-    assert _first_message(conversation).hidden_at is None
-
-
-def test_moderation_suspend_then_lift(
-    client, login, event, conversation, attendee, speaker, organizer
-):
-    report = _report(conversation, speaker, _first_message(conversation))
-    login(organizer)
-
-    client.post(
-        f"/e/{event.slug}/manage/moderation",
-        data={"action": "suspend", "report_id": report.id, "reason": "Spamming everyone"},
-    )
-
-    suspension = db.session.get(MessagingSuspension, (event.id, attendee.id))
-    assert suspension.reason == "Spamming everyone"
-    page = client.get(f"/e/{event.slug}/manage/moderation").get_data(as_text=True)
-    assert "Spamming everyone" in page
-
-    client.post(
-        f"/e/{event.slug}/manage/moderation", data={"action": "lift", "user_id": attendee.id}
-    )
-
-    assert db.session.get(MessagingSuspension, (event.id, attendee.id)) is None
+    assert f'href="/e/{event.slug}/moderation/"' in html
 
 
 def test_suspended_sender_cannot_send(client, login, event, conversation, attendee, organizer):
-    messaging.suspend_messaging(organizer, event, attendee, "")
+    moderation.suspend(organizer, event, attendee, "messaging", "lifted")
     db.session.commit()
     login(attendee)
 
@@ -737,36 +631,6 @@ def test_suspended_sender_cannot_send(client, login, event, conversation, attend
     assert "suspended your messaging" in page
     assert response.status_code == 302
     assert _count_messages(conversation) == 2
-
-
-def test_moderation_of_a_report_from_another_event_is_not_found(
-    client, login, event, other_event, conversation, speaker
-):
-    report = _report(conversation, speaker, _first_message(conversation))
-    boss = factories.organizer(other_event, "Other Boss")
-    login(boss)
-
-    response = client.post(
-        f"/e/{other_event.slug}/manage/moderation", data={"action": "hide", "report_id": report.id}
-    )
-
-    assert response.status_code == 404
-    assert _first_message(conversation).hidden_at is None
-
-
-def test_moderation_post_refused_for_a_participant(client, login, event, conversation, speaker):
-    report = _report(conversation, speaker, _first_message(conversation))
-    login(speaker)
-
-    response = client.post(
-        f"/e/{event.slug}/manage/moderation", data={"action": "hide", "report_id": report.id}
-    )
-
-    assert response.status_code == 403
-    assert _first_message(conversation).hidden_at is None
-
-
-# --- the unread badge ---------------------------------------------------------------------------
 
 
 def test_badge_shows_the_unread_total_on_every_page(client, login, event, conversation, speaker):

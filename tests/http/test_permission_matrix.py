@@ -94,7 +94,6 @@ MATRIX = {
     "program.search": ("/e/{slug}/program/search?q=talk", PUBLIC),
     "program.mine": ("/e/{slug}/program/mine", PARTICIPANTS_ONLY_PAGE),
     "messages.inbox": ("/messages/", SIGNED_IN),
-    "messages.moderation": ("/e/{slug}/manage/moderation", ORGANIZER_ONLY),
 }
 
 #: Endpoints checked in their area's tests rather than here, and why.
@@ -182,6 +181,30 @@ MATRIX |= {
     "notifications.centre": ("/me/notifications", SIGNED_IN),
     "notifications.settings": ("/me/notifications/settings", SIGNED_IN),
     "matchmaking.suggestions": ("/e/{slug}/people/suggested", PARTICIPANTS_ONLY_PAGE),
+    # A public event: others see its public items only.
+    "news.feed": ("/e/{slug}/news/", PUBLIC),
+    "news.atom_event": ("/e/{slug}/news.atom", PUBLIC),
+    "news.manage": ("/e/{slug}/manage/news", ORGANIZER_ONLY),
+    "news.sponsor_news": ("/e/{slug}/sponsors/{sponsor_id}/news", SPONSOR_ONLY),
+    "moderation.queue": ("/e/{slug}/moderation/", ORGANIZER_ONLY),
+    "moderation.log": ("/e/{slug}/moderation/log", ORGANIZER_ONLY),
+    "points.manage": ("/e/{slug}/manage/points", ORGANIZER_ONLY),
+    # The leaderboard is off until an organizer shows it: participants are told so.
+    "points.leaderboard": (
+        "/e/{slug}/leaderboard",
+        _expect(
+            PARTICIPANTS_ONLY,
+            anonymous=PARTICIPANTS_ONLY,
+            **{name: DENIED for name in PARTICIPANTS if name != "organizer"},
+            organizer=OK,
+        ),
+    ),
+    "points.mine": ("/e/{slug}/points/mine", PARTICIPANTS_ONLY_PAGE),
+    "event_search.search": ("/e/{slug}/search?q=talk", PUBLIC),
+    "discussions.index": ("/e/{slug}/discussions/", PARTICIPANTS_ONLY_PAGE),
+    "discussions.new": ("/e/{slug}/discussions/new", _expect(PARTICIPANTS_ONLY, **PARTICIPANTS)),
+    "discussions.people": ("/e/{slug}/discussions/people", _expect(DENIED, **PARTICIPANTS)),
+    "discussions.settings": ("/e/{slug}/manage/discussions", ORGANIZER_ONLY),
 }
 
 ELSEWHERE = {
@@ -293,6 +316,27 @@ ELSEWHERE = {
     "notifications.unsubscribe": "needs an emailed token (tests/http/test_notifications.py)",
     "notifications.unsubscribe_post": "needs an emailed token (tests/http/test_notifications.py)",
     "matchmaking.feedback": "POST only (tests/http/test_matchmaking.py)",
+    "auth.switch_language": "POST only (tests/http/test_language.py)",
+    "news.item": "needs a news item; every identity in tests/http/test_news.py",
+    "news.edit": "needs a news item; every identity in tests/http/test_news.py",
+    "news.atom_topic": "needs a topic id (tests/http/test_news.py)",
+    "news.atom_track": "needs a track id (tests/http/test_news.py)",
+    "news.follow": "POST only (tests/http/test_news.py)",
+    "news.delete": "POST only (tests/http/test_news.py)",
+    "moderation.report": "POST only (tests/http/test_moderation.py)",
+    "messages.moderation": "redirects to moderation.queue (tests/http/test_moderation.py)",
+    "discussions.thread": "needs a thread (tests/http/test_discussions.py)",
+    "discussions.edit": "needs a post (tests/http/test_discussions.py)",
+    "discussions.reply": "POST only (tests/http/test_discussions.py)",
+    "discussions.follow": "POST only (tests/http/test_discussions.py)",
+    "discussions.lock": "POST only (tests/http/test_discussions.py)",
+    "qa.questions": "needs a session (tests/http/test_qa.py)",
+    "qa.present": "needs a session (tests/http/test_qa.py)",
+    "qa.ask": "POST only (tests/http/test_qa.py)",
+    "qa.vote": "POST only (tests/http/test_qa.py)",
+    "qa.answered": "POST only (tests/http/test_qa.py)",
+    "qa.pin": "POST only (tests/http/test_qa.py)",
+    "qa.hide": "POST only (tests/http/test_qa.py)",
 }
 
 

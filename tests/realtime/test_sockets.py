@@ -16,7 +16,7 @@ from conference.extensions import db, socketio
 from conference.models import ConversationMember, Message, SocketPresence
 from conference.models.people import new_session_nonce
 from conference.services import messaging as service
-from conference.services import platform
+from conference.services import moderation, platform
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -322,7 +322,7 @@ def test_block_refuses_both_ways_like_any_refusal(
     presence = sam.call("presence", {"conversation_id": conversation.id})
 
     other = service.get_or_create_conversation(sponsor_staff, event, organizer)
-    service.suspend_messaging(organizer, event, sponsor_staff, "spam")
+    moderation.suspend(organizer, event, sponsor_staff, "messaging", "lifted", "spam")
     db.session.commit()
     suspended = send(open_socket(sponsor_staff), other, "hi", "x-1")
 
@@ -345,7 +345,7 @@ def test_messaging_suspension_applies_to_open_socket(
     anna = open_socket(attendee)
     assert send(anna, conversation, "first", "1")["ok"] is True
 
-    service.suspend_messaging(organizer, event, attendee, "spam")
+    moderation.suspend(organizer, event, attendee, "messaging", "lifted", "spam")
     db.session.commit()
 
     assert send(anna, conversation, "second", "2")["error"] == "cannot_send"

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from conference.enums import ReportTarget
 from conference.extensions import db
 from conference.models import (
     Conversation,
@@ -18,7 +19,7 @@ from conference.models import (
 )
 from conference.models.types import utcnow
 from conference.permissions import can
-from conference.services import ServiceError, platform
+from conference.services import ServiceError, moderation, platform
 from conference.services import messaging as service
 from tests import factories
 
@@ -476,28 +477,31 @@ def test_hide_message_shows_it_removed_and_resolves_reports(event, organizer, at
     assert service.unread_total(attendee) == 0
 
 
-def test_dismiss_report_resolves_only_that_report(event, organizer, attendee, speaker):
+def test_dismissing_a_message_report_resolves_only_that_message(
+    event, organizer, attendee, speaker
+):
     conversation = talk(event, attendee, speaker)
     first = service.report(attendee, say(conversation, speaker, "one"), "a")
     second = service.report(attendee, say(conversation, speaker, "two"), "b")
     db.session.commit()
 
-    service.dismiss_report(organizer, first)
+    moderation.dismiss(organizer, event, ReportTarget.message, first.message_id)
     db.session.commit()
 
     assert [r.id for r in service.open_reports(event)] == [second.id]
+    db.session.refresh(first)
     assert (first.outcome, first.resolved_by_id) == ("dismissed", organizer.id)
 
 
-def test_suspend_messaging_stops_sending_in_that_event(
+def test_a_messaging_suspension_stops_sending_in_that_event_until_lifted(
     event, other_event, organizer, attendee, speaker
 ):
     conversation = talk(event, attendee, speaker)
     service.report(attendee, say(conversation, speaker, "spam"), "spam")
     db.session.commit()
 
-    service.suspend_messaging(organizer, event, speaker, "Spam")
-    service.suspend_messaging(organizer, event, speaker, "Again")
+    moderation.suspend(organizer, event, speaker, "messaging", "lifted", "Spam")
+    moderation.suspend(organizer, event, speaker, "messaging", "lifted", "Again")
     db.session.commit()
 
     assert can(speaker, "message.send", conversation) is False
@@ -505,7 +509,7 @@ def test_suspend_messaging_stops_sending_in_that_event(
     assert service.open_reports(event) == []
     assert db.session.scalar(sa.select(MessageReport.outcome)) == "suspended"
 
-    service.lift_suspension(organizer, event, speaker)
+    moderation.lift(organizer, event, speaker, "messaging")
     db.session.commit()
 
     assert can(speaker, "message.send", conversation) is True

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from conference.services.messaging import BODY_MAX, REASON_MAX
 
@@ -30,29 +29,6 @@ class ReportForm(FlaskForm):
         _l("What is wrong with this message?"),
         validators=[
             DataRequired(message=_l("Tell the organizers what is wrong.")),
-            Length(max=REASON_MAX, message=_l("At most %(max)d characters, please.")),
-        ],
-    )
-
-
-class ModerationForm(FlaskForm):
-    """One moderator action on a report or on a suspended person."""
-
-    action = SelectField(
-        choices=[
-            SelectChoice("hide", _l("Hide the message")),
-            SelectChoice("dismiss", _l("Dismiss the report")),
-            SelectChoice("suspend", _l("Suspend the sender's messaging")),
-            SelectChoice("lift", _l("Lift the suspension")),
-        ],
-        validators=[DataRequired()],
-    )
-    report_id = IntegerField(validators=[Optional()])
-    user_id = IntegerField(validators=[Optional()])
-    reason = TextAreaField(
-        _l("Reason (kept for the organizers)"),
-        validators=[
-            Optional(),
             Length(max=REASON_MAX, message=_l("At most %(max)d characters, please.")),
         ],
     )

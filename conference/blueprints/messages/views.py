@@ -24,15 +24,12 @@ from flask_login import current_user, login_required
 from conference.blueprints.auth.views import safe_next
 from conference.blueprints.common import authorize, event_or_404, form_errors_from
 from conference.blueprints.messages import bp
-from conference.blueprints.messages.forms import MessageForm, ModerationForm, ReportForm
-from conference.blueprints.organizer.lookups import event_row_or_404
+from conference.blueprints.messages.forms import MessageForm, ReportForm
 from conference.extensions import db
 from conference.models import (
     Conversation,
     Event,
     Message,
-    MessageReport,
-    MessagingSuspension,
     User,
 )
 from conference.permissions import can, messaging_suspended
@@ -324,73 +321,10 @@ def report(message_id: int):
 # --- moderation ---------------------------------------------------------------------------
 
 
-def _suspensions(event: Event) -> list[tuple[MessagingSuspension, User]]:
-    rows = db.session.execute(
-        sa.select(MessagingSuspension, User)
-        .join(User, User.id == MessagingSuspension.user_id)
-        .where(MessagingSuspension.event_id == event.id)
-        .order_by(MessagingSuspension.created_at.desc())
-    )
-    return [(suspension, person) for suspension, person in rows]
-
-
-def _moderate(me: User, event: Event, form: ModerationForm) -> str:
-    """Apply one moderator action; returns what to tell the moderator."""
-    action = form.action.data
-    reason = (form.reason.data or "").strip()
-    if action == "lift":
-        person = db.session.get(User, form.user_id.data) if form.user_id.data else None
-        if person is None:
-            abort(404)
-        messaging.lift_suspension(me, event, person)
-        return _("%(name)s can send messages again.", name=person.display_name)
-    found = event_row_or_404(MessageReport, event, form.report_id.data)
-    if action == "hide":
-        messaging.hide_message(me, found.message)
-        return _("The message is hidden.")
-    if action == "dismiss":
-        messaging.dismiss_report(me, found)
-        return _("The report is dismissed.")
-    sender = db.session.get(User, found.message.sender_id) if found.message.sender_id else None
-    if sender is None:
-        abort(404)
-    messaging.suspend_messaging(me, event, sender, reason)
-    return _("%(name)s can no longer send messages in this event.", name=sender.display_name)
-
-
-@bp.route("/e/<slug>/manage/moderation", methods=["GET", "POST"])
+@bp.get("/e/<slug>/manage/moderation")
 @login_required
 def moderation(slug: str):
+    """Reported messages are in the event's one moderation queue now."""
     event = event_or_404(slug)
     authorize("messaging.moderate", event)
-    me = _me()
-    form = ModerationForm()
-    if form.validate_on_submit():
-        try:
-            done = _moderate(me, event, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for(".moderation", slug=event.slug))
-    elif form.is_submitted():
-        flash(_("That action could not be read. Please try again."), "danger")
-    reports = messaging.open_reports(event)
-    people_ids = {r.reporter_id for r in reports} | {r.message.sender_id for r in reports}
-    people = {
-        person.id: person
-        for person in db.session.scalars(sa.select(User).where(User.id.in_(people_ids - {None})))
-    }
-    suspensions = _suspensions(event)
-    return render_template(
-        "messages/moderation.html",
-        event=event,
-        reports=reports,
-        people=people,
-        suspended_ids={person.id for _s, person in suspensions},
-        suspensions=suspensions,
-        organizer=can(me, "event.manage", event),
-        reason_max=REASON_MAX,
-    )
+    return redirect(url_for("moderation.queue", slug=event.slug))

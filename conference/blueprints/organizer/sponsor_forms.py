@@ -61,6 +61,10 @@ class PackageForm(FlaskForm):
         _l("One sponsored announcement"),
         description=_l("Mailed to attendees who accept sponsors' offers."),
     )
+    news_posts = BooleanField(
+        _l("News posts"),
+        description=_l("Staff post news to the event's feed, shown as from the sponsor."),
+    )
     directory_featured = BooleanField(
         _l("Featured placement"),
         description=_l("Shown first among sponsors and above the directory."),

@@ -40,6 +40,7 @@ _TABS = (
     ("sponsors.booth_edit", _l("Booth"), "booth.edit"),
     ("sponsors.team", _l("Team"), "sponsor.team"),
     ("sponsors.announcement", _l("Announcement"), "sponsor.announcement_view"),
+    ("news.sponsor_news", _l("News"), "news.post_sponsor"),
 )
 
 
