@@ -4,7 +4,8 @@
 ``seed-demo`` and ``bench-data`` fill the database for trying and measuring;
 ``send-message-digests`` emails people about messages waiting unread (the job
 consumer also does so every minute); ``jobs`` runs a background-job consumer;
-``badges render`` writes an event's badges to one PDF.
+``badges render`` writes an event's badges to one PDF; ``backup`` and ``restore``
+write and read back one archive of the database and the uploaded files.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def register_cli(app: Flask) -> None:
 
         huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic).run()
 
-    from conference import demo
+    from conference import backup, demo
     from conference.badges import cli as badges_cli
 
     demo.register_cli(app)
     badges_cli.register_cli(app)
+    backup.register_cli(app)
