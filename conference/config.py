@@ -49,6 +49,7 @@ def load_config() -> dict:
     instance = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance")).resolve()
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'conference.db'}"
     redis_url = os.environ.get("REDIS_URL") or None
+    log_format = os.environ.get("LOG_FORMAT", "text")
     return {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": _secret_key(instance),
@@ -108,7 +109,11 @@ def load_config() -> dict:
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", 2 * 24 * 3600)),
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", 3600)),
         "DIRECTORY_PAGE_SIZE": 24,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: JSON logs keep SQL parameters (addresses, message text) out of error texts.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "hide_parameters": log_format == "json",
+        },
         #: Seconds a message waits unread before it goes into an email digest.
         "MESSAGE_DIGEST_DELAY": int(os.environ.get("MESSAGE_DIGEST_DELAY", 900)),
         #: Messages one person may send, in the ``limits`` notation (e.g. "30/minute").
@@ -137,6 +142,11 @@ def load_config() -> dict:
         #: Pages per WeasyPrint document when rendering many badges: memory per worker
         #: depends on it, not on how many badges there are.
         "BADGE_CHUNK_PAGES": int(os.environ.get("BADGE_CHUNK_PAGES", 100)),
+        #: Log lines as "text" (readable, ``make run``) or "json" (one object a line, production).
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        #: Bearer token ``/metrics`` asks for; without one it answers loopback requests only.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         #: Where bulk badge PDFs are kept (default: ``badges`` in the instance folder).
         "BADGE_FOLDER": os.environ.get("BADGE_FOLDER") or None,
     }

@@ -14,6 +14,9 @@ with a request context on ``BASE_URL`` so ``url_for(..., _external=True)`` makes
 Jobs are enqueued after the transaction that asks for them commits
 (``enqueue_after_commit``), so a job never looks for rows that are not there yet.
 Jobs must be idempotent: a consumer may die half way and the job run again.
+
+A job queued while a request runs carries that request's id (``REQUEST_ID``, an extra
+keyword of the task) and runs with it as its own, so its log lines name the request.
 """
 
 from __future__ import annotations
@@ -28,12 +31,26 @@ from huey import Huey
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from conference.observability import logs
 from conference.services import aftercommit
 
 log = logging.getLogger(__name__)
 
+#: The task keyword that carries the id of the request that queued the job.
+REQUEST_ID = "_request_id"
+
+
+class _Huey(Huey):
+    """Huey that stamps each task it queues with the current request id, if any."""
+
+    def enqueue(self, task):
+        if (request_id := logs.current()) is not None:
+            task.kwargs.setdefault(REQUEST_ID, request_id)
+        return super().enqueue(task)
+
+
 #: The queue every job goes through; ``configure`` gives it its storage.
-huey = Huey("conference", storage_class=MemoryStorage, utc=True)
+huey = _Huey("conference", storage_class=MemoryStorage, utc=True)
 
 _app: Flask | None = None
 
@@ -56,17 +73,18 @@ def configure(app: Flask) -> None:
 
 
 def _in_app(fn: Callable, *args, **kwargs):
-    if has_app_context():
-        return fn(*args, **kwargs)
-    if _app is None:
-        raise RuntimeError("conference.jobs.configure(app) was not called")
-    from conference.extensions import db
-
-    with _app.test_request_context(base_url=_app.config["BASE_URL"]):
-        try:
+    with logs.bound(kwargs.pop(REQUEST_ID, None)):
+        if has_app_context():
             return fn(*args, **kwargs)
-        finally:
-            db.session.remove()
+        if _app is None:
+            raise RuntimeError("conference.jobs.configure(app) was not called")
+        from conference.extensions import db
+
+        with _app.test_request_context(base_url=_app.config["BASE_URL"]):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
 
 
 def job(**options) -> Callable[[Callable], Callable]:
@@ -87,8 +105,8 @@ def periodic(schedule, **options) -> Callable[[Callable], Callable]:
 
     def declare(fn: Callable):
         @functools.wraps(fn)
-        def run():
-            return _in_app(fn)
+        def run(**stamp):
+            return _in_app(fn, **stamp)
 
         return huey.periodic_task(schedule, name=fn.__name__, **options)(run)
 

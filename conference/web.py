@@ -17,7 +17,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from conference import models
+from conference import models, observability
 from conference.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from conference.models.types import render_migration_item
 from conference.permissions import can, network_phase
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    # First, so its request hooks time and label everything after them.
+    observability.init_app(app)
     migrate.init_app(
         app,
         db,

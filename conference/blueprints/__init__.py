@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         discussions,
         event_search,
         events,
+        health,
         matchmaking,
         meetings,
         messages,
@@ -56,4 +57,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(points.bp)
     app.register_blueprint(event_search.bp)
+    app.register_blueprint(health.bp)
     api.init_app(app)

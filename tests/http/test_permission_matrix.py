@@ -205,6 +205,11 @@ MATRIX |= {
     "discussions.new": ("/e/{slug}/discussions/new", _expect(PARTICIPANTS_ONLY, **PARTICIPANTS)),
     "discussions.people": ("/e/{slug}/discussions/people", _expect(DENIED, **PARTICIPANTS)),
     "discussions.settings": ("/e/{slug}/manage/discussions", ORGANIZER_ONLY),
+    "health.healthz": ("/healthz", PUBLIC),
+    "health.readyz": ("/readyz", PUBLIC),
+    # The test client is on loopback and no METRICS_TOKEN is set; the refusals (another
+    # address, through a proxy, a token) are in tests/http/test_health.py.
+    "health.metrics": ("/metrics", PUBLIC),
 }
 
 ELSEWHERE = {
