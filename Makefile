@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app conference
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= auto
 
-.PHONY: install translations run test lint fmt clean messages
+.PHONY: install translations run test lint fmt clean messages prod-local prod-local-stop
 
 install: $(STAMP) translations
 
@@ -41,6 +41,14 @@ test: install
 	else \
 		echo "== PostgreSQL at $(TEST_DATABASE_URL) does not answer: ran on SQLite only =="; \
 	fi
+
+# The production shape on loopback: nginx on :8080, two app workers, a job consumer and
+# the scheduler on the local PostgreSQL and Redis (scripts/prod-local.sh; its status too).
+prod-local: install
+	scripts/prod-local.sh start
+
+prod-local-stop:
+	scripts/prod-local.sh stop
 
 lint: install
 	$(BIN)/ruff check .

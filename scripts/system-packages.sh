@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Install the Debian packages the app (runtime) or the tests (test) need, if missing.
+# Install the Debian packages the app (runtime), the tests (test) or the multi-process
+# setup on one machine (prod: `make prod-local`) need, if missing.
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
 # Badges are rendered by WeasyPrint (Pango) in Latin, Cyrillic and CJK scripts.
 runtime=(libmagic1 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk fonts-dejavu-core)
-# pdftoppm turns badge PDFs into images for the tests that decode their QR codes.
-test_extra=(chromium poppler-utils)
+# pdftoppm turns badge PDFs into images for the tests that decode their QR codes;
+# pg_dump and pg_restore back up and restore PostgreSQL (tests/test_backup.py).
+test_extra=(chromium poppler-utils postgresql-client)
+# nginx in front of several app workers (scripts/prod-local.sh; tests/deploy drives it).
+prod_extra=(nginx)
 
 wanted=("${runtime[@]}")
-[ "${1:-runtime}" = "test" ] && wanted+=("${test_extra[@]}")
+case "${1:-runtime}" in
+  runtime) ;;
+  test) wanted+=("${test_extra[@]}" "${prod_extra[@]}") ;;
+  prod) wanted+=("${prod_extra[@]}") ;;
+  *) echo "usage: $0 [runtime|test|prod]" >&2; exit 2 ;;
+esac
 
 missing=()
 for pkg in "${wanted[@]}"; do
